@@ -1,0 +1,3 @@
+export function findChromium(env?: NodeJS.ProcessEnv): string | undefined;
+export function requireChromium(env?: NodeJS.ProcessEnv): string;
+export const chromiumArgs: string[];

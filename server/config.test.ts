@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseCommand } from './config.ts';
+
+const defaults = { appDir: '/opt/fieldlake/build/app', cwd: '/home/tech' };
+
+describe('parseCommand', () => {
+  it('has defaults', () => {
+    expect(parseCommand([], {}, defaults)).toEqual({
+      help: false,
+      config: { port: 8080, host: '127.0.0.1', dataDir: '/home/tech/.fieldlake', appDir: defaults.appDir, logLevel: 'info' },
+    });
+  });
+
+  it('reads the environment', () => {
+    const parsed = parseCommand([], { FIELDLAKE_PORT: '9000', FIELDLAKE_DATA: 'lake' }, defaults);
+    expect(parsed).toMatchObject({ config: { port: 9000, dataDir: '/home/tech/lake' } });
+  });
+
+  it('prefers flags to the environment', () => {
+    const parsed = parseCommand(['--port', '7000', '--data', '/srv/lake'], { FIELDLAKE_PORT: '9000', FIELDLAKE_DATA: 'x' }, defaults);
+    expect(parsed).toMatchObject({ config: { port: 7000, dataDir: '/srv/lake' } });
+  });
+
+  it('accepts --flag=value', () => {
+    expect(parseCommand(['--port=0'], {}, defaults)).toMatchObject({ config: { port: 0 } });
+  });
+
+  it.each([['-h'], ['--help'], ['--port', '1', '--help']])('%s asks for help', (...argv) => {
+    expect(parseCommand(argv, {}, defaults)).toEqual({ help: true });
+  });
+
+  it.each([['--port', 'eighty'], ['--port', '70000'], ['--port=-1'], ['--port', '80.5']])('rejects %s %s', (...argv) => {
+    expect(() => parseCommand(argv, {}, defaults)).toThrow(/Invalid port/);
+  });
+
+  it('rejects a bad port from the environment', () => {
+    expect(() => parseCommand([], { FIELDLAKE_PORT: '' }, defaults)).toThrow(ConfigError);
+  });
+
+  it('rejects unknown flags and stray arguments', () => {
+    expect(() => parseCommand(['--prot', '1'], {}, defaults)).toThrow(ConfigError);
+    expect(() => parseCommand(['serve'], {}, defaults)).toThrow(ConfigError);
+  });
+
+  it('rejects an unknown log level', () => {
+    expect(() => parseCommand(['--log-level', 'loud'], {}, defaults)).toThrow(/Invalid log level/);
+  });
+});

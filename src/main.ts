@@ -1,0 +1,29 @@
+// App entry: mounts the root gadget and registers the service worker.
+import { createAppRegistry } from './gadgets/app-registry.ts';
+import { registerServiceWorker, type ServiceWorkerControl } from './pwa/register-sw.ts';
+import './styles/app.css';
+
+let serviceWorker: ServiceWorkerControl | undefined;
+
+const registry = createAppRegistry({
+  applyUpdate: () => {
+    if (serviceWorker === undefined) window.location.reload();
+    else serviceWorker.applyUpdate();
+  },
+});
+
+const host = document.getElementById('app');
+if (host === null) throw new Error('index.html has no #app element');
+
+registry.mount(host, 'fl-app').then(
+  (app) => {
+    serviceWorker = registerServiceWorker(() => {
+      app.call('showUpdate').catch((error: unknown) => {
+        console.error('Could not show the update prompt', error);
+      });
+    });
+  },
+  (error: unknown) => {
+    console.error('Fieldlake failed to start', error);
+  },
+);
