@@ -45,7 +45,7 @@ export default tseslint.config(
   {
     // Plain Node scripts (they run before dependencies exist) and this config itself.
     files: ['**/*.js', '**/*.mjs'],
-    ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: globals.node },
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: globals.node, parserOptions: { project: null } },
   },
 );

@@ -15,15 +15,10 @@ export function registerServiceWorker(onUpdateWaiting: () => void): ServiceWorke
   const wb = new Workbox('/sw.js', { scope: '/' });
   let reloading = false;
 
+  // Fires for a waiting worker whether this page's update check found it or the browser's own
+  // (on navigation); both are a new version of the app.
   wb.addEventListener('waiting', () => {
     onUpdateWaiting();
-  });
-  // Reload only after the new worker controls the page, so the reload is served by it.
-  wb.addEventListener('controlling', (event) => {
-    if (event.isUpdate === true && !reloading) {
-      reloading = true;
-      window.location.reload();
-    }
   });
 
   const checkForUpdate = async (): Promise<void> => {
@@ -45,6 +40,14 @@ export function registerServiceWorker(onUpdateWaiting: () => void): ServiceWorke
 
   return {
     applyUpdate: () => {
+      // Reload only once the new worker controls the page, so the reload is served by it. We
+      // listen on the container rather than workbox-window's `controlling`, which does not fire
+      // for a worker found by the browser's own update check.
+      navigator.serviceWorker.addEventListener('controllerchange', () => {
+        if (reloading) return;
+        reloading = true;
+        window.location.reload();
+      });
       wb.messageSkipWaiting();
     },
     checkForUpdate,

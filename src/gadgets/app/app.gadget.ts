@@ -1,6 +1,6 @@
 // fl-app: the root gadget. Holds the current screen (from the URL, so a reload or an update
 // lands on the same screen), provides notify/navigate/applyUpdate to every gadget below it.
-import { defineGadget, html } from '../runtime/index.ts';
+import { defineGadget, type GadgetHandle, html } from '../runtime/index.ts';
 import { type Route, routeFor, routes } from '../routes.ts';
 import type { updatePromptGadget } from '../update-prompt/update-prompt.gadget.ts';
 
@@ -41,8 +41,7 @@ export function createAppGadget(hooks: AppHooks) {
         }, toastMs);
       },
       navigate: (g, path) => {
-        if (path !== location.pathname) history.pushState(null, '', path);
-        void g.changeState({ path });
+        navigateTo(g, path);
       },
       applyUpdate: () => {
         hooks.applyUpdate();
@@ -71,14 +70,14 @@ export function createAppGadget(hooks: AppHooks) {
       </div>`;
     },
     on: {
-      // In-app links change the screen without a page load.
+      // In-app links (`<a data-route>`, in this gadget or any gadget below it) change the
+      // screen without a page load; a modified click still opens a new tab as usual.
       click: {
-        selector: 'a[data-route]',
-        handler: async (g, event) => {
-          const link = (event.target as Element).closest('a');
-          if (link === null || !(event instanceof MouseEvent) || event.ctrlKey || event.metaKey || event.shiftKey) return;
+        handler: (g, event) => {
+          const link = event.target instanceof Element ? event.target.closest('a[data-route]') : null;
+          if (!(link instanceof HTMLAnchorElement) || event.ctrlKey || event.metaKey || event.shiftKey) return;
           event.preventDefault();
-          await g.acquire('navigate', new URL(link.href).pathname);
+          navigateTo(g, new URL(link.href).pathname);
         },
       },
     },
@@ -99,9 +98,14 @@ export function createAppGadget(hooks: AppHooks) {
   });
 }
 
+function navigateTo(g: GadgetHandle<AppState>, path: string): void {
+  if (path !== location.pathname) history.pushState(null, '', path);
+  void g.changeState({ path });
+}
+
 function tab(route: Route, current: Route | undefined) {
   const selected = current?.path === route.path;
-  return html`<a href="${route.path}" data-route ${selected ? html`aria-current="page"` : ''}
+  return html`<a href="${route.path}" data-route aria-current="${selected ? 'page' : 'false'}"
     ><span class="icon" aria-hidden="true">${route.icon}</span><span>${route.label}</span></a
   >`;
 }

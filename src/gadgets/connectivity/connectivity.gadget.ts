@@ -11,25 +11,34 @@ export const connectivityGadget = defineGadget({
       ><span class="dot" aria-hidden="true"></span><span class="label">${connectivityLabels[g.state.status]}</span></span
     >`,
   services: [
-    // Follows the browser's online/offline events and, while online, probes the lake now and
-    // then. Everything stops when the indicator leaves the page.
+    // Follows the browser's online/offline events and asks the lake now and then: every 30 s
+    // while it answers, sooner (1 s, 2 s, 4 s, … up to 30 s) while it does not, since right
+    // after the network comes back the first probe often fails. Stops when the indicator
+    // leaves the page.
     async (g, signal) => {
-      const check = async (): Promise<void> => {
-        if (!navigator.onLine) {
-          await g.changeState({ status: 'offline' });
-          return;
-        }
-        const status = await probeLake(fetch, signal);
-        if (!signal.aborted) await g.changeState({ status });
+      let wake = (): void => undefined;
+      const onNetworkChange = (): void => {
+        failures = 0;
+        wake();
       };
-      const onChange = (): void => {
-        check().catch(() => undefined);
-      };
-      window.addEventListener('online', onChange, { signal });
-      window.addEventListener('offline', onChange, { signal });
-      const timer = setInterval(onChange, probeIntervalMs);
-      signal.addEventListener('abort', () => { clearInterval(timer); });
-      await check();
+      window.addEventListener('online', onNetworkChange, { signal });
+      window.addEventListener('offline', onNetworkChange, { signal });
+      let failures = 0;
+      while (!signal.aborted) {
+        const status: Connectivity = navigator.onLine ? await probeLake(fetch, signal) : 'offline';
+        signal.throwIfAborted();
+        await g.changeState({ status });
+        failures = status === 'unreachable' ? failures + 1 : 0;
+        const delay = failures > 0 ? Math.min(1000 * 2 ** (failures - 1), probeIntervalMs) : probeIntervalMs;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          signal.addEventListener('abort', wake, { once: true });
+        });
+      }
     },
   ],
 });
