@@ -19,7 +19,12 @@ export default defineConfig({
     sourcemap: true,
   },
   worker: { format: 'es' },
-  server: { headers: isolationHeaders },
+  server: {
+    headers: isolationHeaders,
+    // `npm run dev` serves the app with hot reload; the API comes from a lake started with
+    // `npm start` (or FIELDLAKE_LAKE_URL), as in production where both share one origin.
+    proxy: { '/api': process.env.FIELDLAKE_LAKE_URL ?? 'http://127.0.0.1:8080' },
+  },
   preview: { headers: isolationHeaders },
   plugins: [
     VitePWA({
@@ -35,7 +40,8 @@ export default defineConfig({
         id: '/',
         name: 'Fieldlake',
         short_name: 'Fieldlake',
-        description: 'Sensor and industrial time series, offline in the field, synced with the lake.',
+        description:
+          'Sensor and industrial time series, offline in the field, synced with the lake.',
         start_url: '/',
         scope: '/',
         display: 'standalone',
@@ -46,7 +52,12 @@ export default defineConfig({
         icons: [
           { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
-          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+          {
+            src: '/icons/maskable-512.png',
+            sizes: '512x512',
+            type: 'image/png',
+            purpose: 'maskable',
+          },
         ],
       },
       injectManifest: {

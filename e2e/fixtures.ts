@@ -21,7 +21,15 @@ async function startLake(): Promise<Lake> {
   await cp(path.join(root, 'build', 'app'), appDir, { recursive: true });
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(root, 'build', 'server', 'server', 'cli.js'), '--port', '0', '--app', appDir, '--data', path.join(dir, 'data')],
+    [
+      path.join(root, 'build', 'server', 'server', 'cli.js'),
+      '--port',
+      '0',
+      '--app',
+      appDir,
+      '--data',
+      path.join(dir, 'data'),
+    ],
     { env: { ...process.env, FIELDLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -31,7 +39,9 @@ async function startLake(): Promise<Lake> {
       const match = /running at (http:\/\/\S+)/.exec(out);
       if (match?.[1] !== undefined) resolve(match[1].replace(/\/$/, ''));
     });
-    child.on('exit', (code) => { reject(new Error(`lake exited with ${String(code)} before listening`)); });
+    child.on('exit', (code) => {
+      reject(new Error(`lake exited with ${String(code)} before listening`));
+    });
   });
   let stopped = false;
   return {

@@ -1,7 +1,11 @@
 // Loaded once, the app opens again with the network off — and with the lake stopped.
 import { expect, test } from './fixtures.ts';
 
-test('with the network off, a reload and a deep link still render the shell', async ({ shell, page, context }) => {
+test('with the network off, a reload and a deep link still render the shell', async ({
+  shell,
+  page,
+  context,
+}) => {
   await shell.goto('/');
   await shell.waitForServiceWorker();
 
@@ -22,7 +26,11 @@ test('with the network off, a reload and a deep link still render the shell', as
   expect(await shell.cspViolations()).toEqual([]);
 });
 
-test('with the lake stopped, the app still opens and says the lake is unreachable', async ({ shell, page, lake }) => {
+test('with the lake stopped, the app still opens and says the lake is unreachable', async ({
+  shell,
+  page,
+  lake,
+}) => {
   await shell.goto('/settings');
   await shell.waitForServiceWorker();
   await lake.stop();

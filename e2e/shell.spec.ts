@@ -1,7 +1,10 @@
 // The app shell as served by `npm start`: loads, is isolated, obeys its CSP, navigates.
 import { expect, test } from './fixtures.ts';
 
-test('loads from the lake server, the service worker takes control, no CSP violation', async ({ shell, page }) => {
+test('loads from the lake server, the service worker takes control, no CSP violation', async ({
+  shell,
+  page,
+}) => {
   await shell.goto('/');
   await expect(page).toHaveTitle('Fieldlake');
   // '/' shows the default screen under its own address.
@@ -54,7 +57,9 @@ test('navigation targets are large enough to tap', async ({ shell }) => {
 });
 
 test('the API never answers with the shell', async ({ lake, request }) => {
-  const response = await request.get(`${lake.url}/api/nothing-here`, { headers: { accept: 'text/html' } });
+  const response = await request.get(`${lake.url}/api/nothing-here`, {
+    headers: { accept: 'text/html' },
+  });
   expect(response.status()).toBe(404);
   expect(await response.json()).toMatchObject({ error: { code: 'not_found', status: 404 } });
 });

@@ -12,7 +12,10 @@ import { expect, test } from './fixtures.ts';
 async function publishNewBuild(appDir: string): Promise<void> {
   const indexFile = path.join(appDir, 'index.html');
   const html = await readFile(indexFile, 'utf8');
-  await writeFile(indexFile, html.replace('<head>', '<head>\n    <meta name="fieldlake-build" content="next" />'));
+  await writeFile(
+    indexFile,
+    html.replace('<head>', '<head>\n    <meta name="fieldlake-build" content="next" />'),
+  );
   const swFile = path.join(appDir, 'sw.js');
   const sw = await readFile(swFile, 'utf8');
   // Workbox writes entries as {"revision":"<md5>","url":"index.html"}.
@@ -21,7 +24,11 @@ async function publishNewBuild(appDir: string): Promise<void> {
   await writeFile(swFile, sw.replace(entry, '"revision":"next-build","url":"index.html"'));
 }
 
-test('a new build shows "Reload to update", and reloading keeps the screen', async ({ shell, page, lake }) => {
+test('a new build shows "Reload to update", and reloading keeps the screen', async ({
+  shell,
+  page,
+  lake,
+}) => {
   await shell.goto('/sync');
   await shell.waitForServiceWorker();
   await expect(shell.updateButton).toBeHidden();
@@ -37,7 +44,9 @@ test('a new build shows "Reload to update", and reloading keeps the screen', asy
   await shell.screenshot('update-prompt');
 
   await shell.press(shell.updateButton);
-  await expect(page.locator('meta[name="fieldlake-build"]')).toHaveAttribute('content', 'next', { timeout: 20_000 });
+  await expect(page.locator('meta[name="fieldlake-build"]')).toHaveAttribute('content', 'next', {
+    timeout: 20_000,
+  });
   await expect(page).toHaveURL(/\/sync$/);
   await expect(shell.screenTitle).toHaveText('Sync');
   await expect(shell.updateButton).toBeHidden();

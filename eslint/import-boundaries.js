@@ -19,8 +19,8 @@ const allowed = {
   'src/jio': ['src/jio', 'src/shared'],
   'src/workers': ['src/workers', 'src/jio', 'src/algorithms', 'src/shared'],
   'src/gadgets': ['src/gadgets', 'src/jio', 'src/workers', 'src/shared'],
-  'src': ['src'],
-  'server': ['server', 'src/shared'],
+  src: ['src'],
+  server: ['server', 'src/shared'],
 };
 
 const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
@@ -36,7 +36,9 @@ function layerOf(relative) {
 }
 
 function isInside(relative, layer) {
-  return relative === layer || relative.startsWith(layer + path.sep) || relative.startsWith(layer + '/');
+  return (
+    relative === layer || relative.startsWith(layer + path.sep) || relative.startsWith(layer + '/')
+  );
 }
 
 export default {
@@ -52,7 +54,10 @@ export default {
     function check(node, source) {
       if (typeof source !== 'string') return;
       if (layer !== 'server' && nodeBuiltins.has(source)) {
-        context.report({ node, message: `${layer} runs in the browser: it may not import the Node built-in '${source}'.` });
+        context.report({
+          node,
+          message: `${layer} runs in the browser: it may not import the Node built-in '${source}'.`,
+        });
         return;
       }
       if (!source.startsWith('.')) return;

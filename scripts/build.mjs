@@ -14,7 +14,9 @@ function step(label, command, args) {
     process.stderr.write(`build: ${label} failed.\n`);
     process.exit(result.status ?? 1);
   }
-  process.stdout.write(`build: ${label} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `build: ${label} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 rmSync(path.join(root, 'build', 'server'), { recursive: true, force: true });

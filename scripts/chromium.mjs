@@ -49,7 +49,7 @@ export function requireChromium(env = process.env) {
   const found = findChromium(env);
   if (found) return found;
   throw new Error(
-    'Chromium was not found on PATH. Install Debian\'s package with `apt-get install -y chromium` ' +
+    "Chromium was not found on PATH. Install Debian's package with `apt-get install -y chromium` " +
       '(or run `node scripts/ensure-chromium.mjs` as root), or set FIELDLAKE_CHROMIUM to its path.',
   );
 }

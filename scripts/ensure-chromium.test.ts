@@ -79,7 +79,10 @@ describe('scripts/ensure-chromium.mjs', () => {
 
   it('when the install fails, says so and fails', async () => {
     const dir = await emptyPath();
-    await writeFile(path.join(dir, 'apt-get'), '#!/bin/sh\n[ "$1" = "--version" ] && exit 0\nexit 100\n');
+    await writeFile(
+      path.join(dir, 'apt-get'),
+      '#!/bin/sh\n[ "$1" = "--version" ] && exit 0\nexit 100\n',
+    );
     await chmod(path.join(dir, 'apt-get'), 0o755);
     const run = runCheck(dir);
     expect(run.status).toBe(1);

@@ -65,7 +65,8 @@ function drawing(inset, rounded) {
     const y = (v - inset) / (1 - 2 * inset);
     if (x >= 0.12 && x <= 0.88) {
       const t = (x - 0.12) / 0.76;
-      const signal = 0.62 - 0.12 * Math.sin(t * 11) * Math.exp(-((t - 0.55) ** 2) * 9) - 0.05 * Math.sin(t * 29);
+      const signal =
+        0.62 - 0.12 * Math.sin(t * 11) * Math.exp(-((t - 0.55) ** 2) * 9) - 0.05 * Math.sin(t * 29);
       if (Math.abs(y - signal) < 0.035) return [...trace, 255];
       if (Math.abs(y - 0.8) < 0.02) return [...trace, 140];
     }
@@ -75,7 +76,8 @@ function drawing(inset, rounded) {
 }
 
 mkdirSync(new URL('../public/icons/', import.meta.url), { recursive: true });
-const write = (name, bytes) => writeFileSync(new URL(`../public/icons/${name}`, import.meta.url), bytes);
+const write = (name, bytes) =>
+  writeFileSync(new URL(`../public/icons/${name}`, import.meta.url), bytes);
 write('icon-192.png', png(192, drawing(0, true)));
 write('icon-512.png', png(512, drawing(0, true)));
 // Maskable: full-bleed background, the drawing inside the central 80 % safe zone.

@@ -41,7 +41,11 @@ export function buildInputsHash() {
   for (const file of buildInputs.flatMap(listFiles).sort()) {
     // Tests do not change what is built.
     if (/\.test\.ts$/.test(file)) continue;
-    hash.update(file).update('\0').update(readFileSync(path.join(root, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(path.join(root, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }
@@ -50,7 +54,9 @@ function run(command, args) {
   process.stdout.write(`> ${command} ${args.join(' ')}\n`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
   if (result.status !== 0) {
-    process.stderr.write(`\`${command} ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}).\n`);
+    process.stderr.write(
+      `\`${command} ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}).\n`,
+    );
     process.exit(result.status ?? 1);
   }
 }

@@ -24,17 +24,49 @@ const vitestReport = (project) => [
 const stages = [
   { name: 'typecheck', command: process.execPath, args: ['scripts/typecheck.mjs'] },
   { name: 'lint', command: bin('eslint'), args: ['--max-warnings', '0', '.'] },
+  { name: 'format', command: bin('prettier'), args: ['--check', '--log-level', 'warn', '.'] },
   { name: 'unit', command: bin('vitest'), args: vitestReport('unit'), report: 'vitest-unit.json' },
-  { name: 'chromium', command: process.execPath, args: ['scripts/ensure-chromium.mjs'], gate: true },
-  { name: 'browser', command: bin('vitest'), args: vitestReport('browser'), report: 'vitest-browser.json', needs: 'chromium' },
-  { name: 'build', command: process.execPath, args: ['scripts/prepare.mjs', '--build'], gate: true },
-  { name: 'e2e', command: bin('playwright'), args: ['test'], report: 'e2e.json', needs: ['chromium', 'build'] },
+  {
+    name: 'chromium',
+    command: process.execPath,
+    args: ['scripts/ensure-chromium.mjs'],
+  },
+  {
+    name: 'browser',
+    command: bin('vitest'),
+    args: vitestReport('browser'),
+    report: 'vitest-browser.json',
+    needs: 'chromium',
+  },
+  {
+    name: 'build',
+    command: process.execPath,
+    args: ['scripts/prepare.mjs', '--build'],
+  },
+  {
+    name: 'e2e',
+    command: bin('playwright'),
+    args: ['test'],
+    report: 'e2e.json',
+    needs: ['chromium', 'build'],
+  },
 ];
 
+// `npm test -- unit e2e` runs those stages and the ones they need.
 const only = process.argv.slice(2);
+const unknown = only.filter((name) => !stages.some((stage) => stage.name === name));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `Unknown stage ${unknown.join(', ')}; stages: ${stages.map((s) => s.name).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+const needed = new Set(
+  only.flatMap((name) => [name, ...[stages.find((s) => s.name === name)?.needs ?? []].flat()]),
+);
 const results = [];
 for (const stage of stages) {
-  if (only.length > 0 && !only.includes(stage.name) && !stage.gate) continue;
+  if (only.length > 0 && !needed.has(stage.name)) continue;
   const needs = [stage.needs ?? []].flat();
   const missing = needs.find((name) => results.find((r) => r.name === name)?.status !== 'passed');
   if (missing) {
@@ -43,9 +75,18 @@ for (const stage of stages) {
   }
   process.stdout.write(`\n=== ${stage.name} ===\n`);
   const started = performance.now();
-  const run = spawnSync(stage.command, stage.args, { cwd: root, stdio: 'inherit', env: process.env });
+  const run = spawnSync(stage.command, stage.args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: process.env,
+  });
   const seconds = (performance.now() - started) / 1000;
-  results.push({ name: stage.name, status: run.status === 0 ? 'passed' : 'failed', seconds, report: stage.report });
+  results.push({
+    name: stage.name,
+    status: run.status === 0 ? 'passed' : 'failed',
+    seconds,
+    report: stage.report,
+  });
 }
 
 function counts(report) {

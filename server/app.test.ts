@@ -41,13 +41,16 @@ const everyKindOfPath = [
 ] as const;
 
 describe('security headers', () => {
-  it.each(everyKindOfPath)('%s %s carries every security header and the API version', async (method, url) => {
-    const response = await app.inject({ method, url });
-    for (const [name, value] of Object.entries(securityHeaders)) {
-      expect(response.headers[name], name).toBe(value);
-    }
-    expect(response.headers[API_VERSION_HEADER]).toBe(String(API_VERSION));
-  });
+  it.each(everyKindOfPath)(
+    '%s %s carries every security header and the API version',
+    async (method, url) => {
+      const response = await app.inject({ method, url });
+      for (const [name, value] of Object.entries(securityHeaders)) {
+        expect(response.headers[name], name).toBe(value);
+      }
+      expect(response.headers[API_VERSION_HEADER]).toBe(String(API_VERSION));
+    },
+  );
 
   it('has a CSP without inline script or eval, with wasm and workers allowed', () => {
     const csp = securityHeaders['content-security-policy'] ?? '';
@@ -81,7 +84,11 @@ describe('routing', () => {
       expect(response.headers['content-type']).toMatch(/^application\/json/);
       expect(response.body).not.toContain('Fieldlake shell');
       expect(response.json()).toEqual({
-        error: { code: 'not_found', status: 404, message: expect.stringContaining('/api') as unknown },
+        error: {
+          code: 'not_found',
+          status: 404,
+          message: expect.stringContaining('/api') as unknown,
+        },
       });
     },
   );
@@ -92,12 +99,15 @@ describe('routing', () => {
     expect(response.json()).toHaveProperty('error.code', 'not_found');
   });
 
-  it.each(['/', '/sync', '/datasets/turbine-7/signals'])('deep link %s answers the shell', async (url) => {
-    const response = await app.inject({ method: 'GET', url });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toMatch(/^text\/html/);
-    expect(response.body).toContain('Fieldlake shell');
-  });
+  it.each(['/', '/sync', '/datasets/turbine-7/signals'])(
+    'deep link %s answers the shell',
+    async (url) => {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.body).toContain('Fieldlake shell');
+    },
+  );
 
   it('a missing file is a plain 404, not the shell', async () => {
     const response = await app.inject({ method: 'GET', url: '/missing.png' });
@@ -113,17 +123,24 @@ describe('cache headers', () => {
     expect(response.headers['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 
-  it.each(['/', '/index.html', '/sync', '/sw.js', '/manifest.webmanifest'])('%s is revalidated', async (url) => {
-    const response = await app.inject({ method: 'GET', url });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['cache-control']).toBe('no-cache');
-  });
+  it.each(['/', '/index.html', '/sync', '/sw.js', '/manifest.webmanifest'])(
+    '%s is revalidated',
+    async (url) => {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['cache-control']).toBe('no-cache');
+    },
+  );
 
   it('revalidation of the service worker is a cheap 304', async () => {
     const first = await app.inject({ method: 'GET', url: '/sw.js' });
     const etag = first.headers.etag;
     expect(typeof etag).toBe('string');
-    const second = await app.inject({ method: 'GET', url: '/sw.js', headers: { 'if-none-match': String(etag) } });
+    const second = await app.inject({
+      method: 'GET',
+      url: '/sw.js',
+      headers: { 'if-none-match': String(etag) },
+    });
     expect(second.statusCode).toBe(304);
   });
 });

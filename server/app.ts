@@ -38,7 +38,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     return payload;
   });
 
-  app.get('/api/health', (): HealthBody => ({ status: 'ok', apiVersion: API_VERSION, version: SERVER_VERSION }));
+  app.get('/api/health', (): HealthBody => ({
+    status: 'ok',
+    apiVersion: API_VERSION,
+    version: SERVER_VERSION,
+  }));
 
   const appDir = options.appDir;
   const indexHtml = appDir === undefined ? undefined : path.join(appDir, 'index.html');
@@ -65,7 +69,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     }
     // Deep links (/datasets/x) are app routes: answer the shell so a reload works. A path
     // that names a file (has an extension) and does not exist is a real 404.
-    const wantsPage = (request.method === 'GET' || request.method === 'HEAD') && !path.extname(urlPath);
+    const wantsPage =
+      (request.method === 'GET' || request.method === 'HEAD') && !path.extname(urlPath);
     if (wantsPage && indexHtml !== undefined && existsSync(indexHtml)) {
       return reply.code(200).type('text/html; charset=utf-8').sendFile('index.html');
     }
@@ -77,7 +82,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     const status = typeof statusCode === 'number' && statusCode >= 400 ? statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message = error instanceof Error ? error.message : String(error);
-    return reply.code(status).send(apiError(errorCodeFor(status), status >= 500 ? 'Internal server error' : message));
+    return reply
+      .code(status)
+      .send(apiError(errorCodeFor(status), status >= 500 ? 'Internal server error' : message));
   });
 
   return app;
@@ -85,5 +92,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
 
 function errorCodeFor(status: number): ApiErrorCode {
   const match = Object.entries(API_ERROR_CODES).find(([, value]) => value === status);
-  return match === undefined ? (status >= 500 ? 'internal' : 'bad_request') : (match[0] as ApiErrorCode);
+  return match === undefined
+    ? status >= 500
+      ? 'internal'
+      : 'bad_request'
+    : (match[0] as ApiErrorCode);
 }

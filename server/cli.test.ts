@@ -24,13 +24,19 @@ function start(args: string[], env: Record<string, string> = {}) {
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
   const url = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', () => {
       const match = /running at (http:\/\/\S+)/.exec(stdout);
       if (match?.[1] !== undefined) resolve(match[1]);
     });
-    void exited.then(() => { reject(new Error(`exited before listening: ${stderr}`)); });
+    void exited.then(() => {
+      reject(new Error(`exited before listening: ${stderr}`));
+    });
   });
   // Tests that expect an early exit never await the URL.
   url.catch(() => undefined);
@@ -48,13 +54,17 @@ describe('npm start (server/cli.ts)', () => {
     const run = start(['--help']);
     expect(await run.exited).toBe(0);
     const { stdout } = run.output();
-    for (const flag of ['--port', '--data', 'FIELDLAKE_PORT', 'FIELDLAKE_DATA']) expect(stdout).toContain(flag);
+    for (const flag of ['--port', '--data', 'FIELDLAKE_PORT', 'FIELDLAKE_DATA'])
+      expect(stdout).toContain(flag);
   });
 
   it('serves on the port from FIELDLAKE_PORT, creates the data directory and stops on SIGTERM', async () => {
     const dir = await tempDir();
     const data = path.join(dir, 'nested', 'lake');
-    const run = start(['--app', path.join(dir, 'no-app')], { FIELDLAKE_PORT: '0', FIELDLAKE_DATA: data });
+    const run = start(['--app', path.join(dir, 'no-app')], {
+      FIELDLAKE_PORT: '0',
+      FIELDLAKE_DATA: data,
+    });
     const url = await run.url;
     const response = await fetch(new URL('/api/health', url));
     expect(response.status).toBe(200);

@@ -11,7 +11,10 @@ const defaultAppDir = fileURLToPath(new URL('../../app', import.meta.url));
 async function main(): Promise<number> {
   let command;
   try {
-    command = parseCommand(process.argv.slice(2), process.env, { appDir: defaultAppDir, cwd: process.cwd() });
+    command = parseCommand(process.argv.slice(2), process.env, {
+      appDir: defaultAppDir,
+      cwd: process.cwd(),
+    });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n\n${usage}`);
@@ -34,7 +37,9 @@ async function main(): Promise<number> {
     throw error;
   }
   if (!existsSync(config.appDir)) {
-    process.stderr.write(`Warning: no built app at ${config.appDir}; serving the API only (run npm run build).\n`);
+    process.stderr.write(
+      `Warning: no built app at ${config.appDir}; serving the API only (run npm run build).\n`,
+    );
   }
   const app = await buildServer({ appDir: config.appDir, logger: { level: config.logLevel } });
   const shutdown = (signal: string): void => {
@@ -47,8 +52,12 @@ async function main(): Promise<number> {
       },
     );
   };
-  process.once('SIGINT', () => { shutdown('SIGINT'); });
-  process.once('SIGTERM', () => { shutdown('SIGTERM'); });
+  process.once('SIGINT', () => {
+    shutdown('SIGINT');
+  });
+  process.once('SIGTERM', () => {
+    shutdown('SIGTERM');
+  });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -63,7 +72,9 @@ async function main(): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  process.stdout.write(`Fieldlake is running at http://${shownHost}:${port}/ (data: ${config.dataDir})\n`);
+  process.stdout.write(
+    `Fieldlake is running at http://${shownHost}:${port}/ (data: ${config.dataDir})\n`,
+  );
   return -1;
 }
 
@@ -72,7 +83,9 @@ main().then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -7,7 +7,13 @@ describe('parseCommand', () => {
   it('has defaults', () => {
     expect(parseCommand([], {}, defaults)).toEqual({
       help: false,
-      config: { port: 8080, host: '127.0.0.1', dataDir: '/home/tech/.fieldlake', appDir: defaults.appDir, logLevel: 'info' },
+      config: {
+        port: 8080,
+        host: '127.0.0.1',
+        dataDir: '/home/tech/.fieldlake',
+        appDir: defaults.appDir,
+        logLevel: 'info',
+      },
     });
   });
 
@@ -17,7 +23,11 @@ describe('parseCommand', () => {
   });
 
   it('prefers flags to the environment', () => {
-    const parsed = parseCommand(['--port', '7000', '--data', '/srv/lake'], { FIELDLAKE_PORT: '9000', FIELDLAKE_DATA: 'x' }, defaults);
+    const parsed = parseCommand(
+      ['--port', '7000', '--data', '/srv/lake'],
+      { FIELDLAKE_PORT: '9000', FIELDLAKE_DATA: 'x' },
+      defaults,
+    );
     expect(parsed).toMatchObject({ config: { port: 7000, dataDir: '/srv/lake' } });
   });
 
@@ -29,9 +39,12 @@ describe('parseCommand', () => {
     expect(parseCommand(argv, {}, defaults)).toEqual({ help: true });
   });
 
-  it.each([['--port', 'eighty'], ['--port', '70000'], ['--port=-1'], ['--port', '80.5']])('rejects %s %s', (...argv) => {
-    expect(() => parseCommand(argv, {}, defaults)).toThrow(/Invalid port/);
-  });
+  it.each([['--port', 'eighty'], ['--port', '70000'], ['--port=-1'], ['--port', '80.5']])(
+    'rejects %s %s',
+    (...argv) => {
+      expect(() => parseCommand(argv, {}, defaults)).toThrow(/Invalid port/);
+    },
+  );
 
   it('rejects a bad port from the environment', () => {
     expect(() => parseCommand([], { FIELDLAKE_PORT: '' }, defaults)).toThrow(ConfigError);

@@ -64,7 +64,9 @@ export function parseCommand(
   }
   const logLevel = values['log-level'] ?? env.FIELDLAKE_LOG_LEVEL ?? 'info';
   if (!logLevels.has(logLevel)) {
-    throw new ConfigError(`Invalid log level "${logLevel}": expected one of ${[...logLevels].join(', ')}.`);
+    throw new ConfigError(
+      `Invalid log level "${logLevel}": expected one of ${[...logLevels].join(', ')}.`,
+    );
   }
   const dataDir = path.resolve(defaults.cwd, values.data ?? env.FIELDLAKE_DATA ?? '.fieldlake');
   const appDir = path.resolve(defaults.cwd, values.app ?? env.FIELDLAKE_APP_DIR ?? defaults.appDir);

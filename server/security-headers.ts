@@ -34,5 +34,6 @@ export const securityHeaders: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
   'x-frame-options': 'DENY',
-  'permissions-policy': 'camera=(), geolocation=(), microphone=(self), accelerometer=(self), gyroscope=(self)',
+  'permissions-policy':
+    'camera=(), geolocation=(), microphone=(self), accelerometer=(self), gyroscope=(self)',
 };

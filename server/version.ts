@@ -6,7 +6,12 @@ function readVersion(): string {
     try {
       const text = readFileSync(new URL(candidate, import.meta.url), 'utf8');
       const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string') {
+      if (
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        'version' in parsed &&
+        typeof parsed.version === 'string'
+      ) {
         return parsed.version;
       }
     } catch {

@@ -17,6 +17,8 @@ if (host === null) throw new Error('index.html has no #app element');
 
 registry.mount(host, 'fl-app').then(
   (app) => {
+    // The dev server builds no service worker (it would cache modules that Vite rebuilds).
+    if (!import.meta.env.PROD) return;
     serviceWorker = registerServiceWorker(() => {
       app.call('showUpdate').catch((error: unknown) => {
         console.error('Could not show the update prompt', error);

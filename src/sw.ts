@@ -1,7 +1,11 @@
 // Fieldlake's service worker. Compiled by vite-plugin-pwa (Workbox injectManifest), which
 // replaces self.__WB_MANIFEST with the list of built files and their revisions. Later issues
 // add Background Sync here; every cache rule is written out below with its reason.
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import {
+  cleanupOutdatedCaches,
+  createHandlerBoundToURL,
+  precacheAndRoute,
+} from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkOnly } from 'workbox-strategies';
 import { isSkipWaitingMessage } from './pwa/messages.ts';
@@ -21,7 +25,10 @@ cleanupOutdatedCaches();
 // Rule 3 — the API is live data and is never answered from a cache here: the storage layer keeps
 // what the app needs offline in IndexedDB, with its own sync rules. A failed request must fail
 // visibly (the app then works from its local copy) rather than return stale data.
-registerRoute(({ url }) => url.origin === self.location.origin && isApiPath(url.pathname), new NetworkOnly());
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && isApiPath(url.pathname),
+  new NetworkOnly(),
+);
 
 // Rule 4 — every other navigation (a deep link such as /sync or /datasets/x, a reload on any
 // screen) is answered with the precached shell, online or offline; the app routes on the client.

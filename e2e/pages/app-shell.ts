@@ -50,7 +50,9 @@ export class AppShell {
 
   /** Waits until the service worker controls the page (the first load claims it). */
   async waitForServiceWorker(): Promise<void> {
-    await this.page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 20_000 });
+    await this.page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+      timeout: 20_000,
+    });
   }
 
   tab(name: string): Locator {

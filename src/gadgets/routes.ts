@@ -1,10 +1,12 @@
+import type { IconName } from './icons.ts';
+
 // The app's screens: one route each. Later issues replace each placeholder with the real screen.
 
 export interface Route {
   path: string;
   label: string;
-  /** A symbol shown above the label in the tab bar; decorative (the label is the name). */
-  icon: string;
+  /** The icon beside the label in the navigation; decorative (the label is the name). */
+  icon: IconName;
   title: string;
   summary: string;
   coming: readonly string[];
@@ -14,9 +16,10 @@ export const routes: readonly Route[] = [
   {
     path: '/datasets',
     label: 'Datasets',
-    icon: '▤',
+    icon: 'datasets',
     title: 'Datasets',
-    summary: 'Browse sites, assets and their signals, and zoom through years of history at any resolution.',
+    summary:
+      'Browse sites, assets and their signals, and zoom through years of history at any resolution.',
     coming: [
       'Signals read slice by slice from the local chunk store, fetched from the lake when online',
       'Charts fed by the pyramid: about one bucket per pixel column at every zoom',
@@ -26,15 +29,18 @@ export const routes: readonly Route[] = [
   {
     path: '/dashboards',
     label: 'Dashboards',
-    icon: '◫',
+    icon: 'dashboards',
     title: 'Dashboards',
     summary: 'Dashboards built from gadgets, published by analysts and synced to the field.',
-    coming: ['Charts, spectra and spectrograms', 'Layouts stored as documents and synced like any data'],
+    coming: [
+      'Charts, spectra and spectrograms',
+      'Layouts stored as documents and synced like any data',
+    ],
   },
   {
     path: '/kit',
     label: 'Field kit',
-    icon: '⛭',
+    icon: 'kit',
     title: 'Field kit',
     summary: 'Pin sites, assets and time ranges before going out, and work with them offline.',
     coming: [
@@ -45,18 +51,25 @@ export const routes: readonly Route[] = [
   {
     path: '/sync',
     label: 'Sync',
-    icon: '⇅',
+    icon: 'sync',
     title: 'Sync',
     summary: 'Everything made offline reaches the lake, complete and exactly once.',
-    coming: ['Status per dataset: synced, pending, failed and why', 'Sync now, progress, outbox export and import'],
+    coming: [
+      'Status per dataset: synced, pending, failed and why',
+      'Sync now, progress, outbox export and import',
+    ],
   },
   {
     path: '/settings',
     label: 'Settings',
-    icon: '⚙',
+    icon: 'settings',
     title: 'Settings',
     summary: 'Account, storage budget, and the lake this device syncs with.',
-    coming: ['Sign-in and device tokens', 'Storage budget and persistent storage', 'High-contrast theme'],
+    coming: [
+      'Sign-in and device tokens',
+      'Storage budget and persistent storage',
+      'High-contrast theme',
+    ],
   },
 ];
 
@@ -64,6 +77,9 @@ export const defaultRoute = '/datasets';
 
 /** The route for a location path; '/' is the default screen; undefined when unknown. */
 export function routeFor(pathname: string): Route | undefined {
-  const normalized = pathname === '/' || pathname === '' ? defaultRoute : pathname.replace(/\/+$/, '');
-  return routes.find((route) => normalized === route.path || normalized.startsWith(`${route.path}/`));
+  const normalized =
+    pathname === '/' || pathname === '' ? defaultRoute : pathname.replace(/\/+$/, '');
+  return routes.find(
+    (route) => normalized === route.path || normalized.startsWith(`${route.path}/`),
+  );
 }

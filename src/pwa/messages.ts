@@ -5,5 +5,9 @@ export interface SkipWaitingMessage {
 }
 
 export function isSkipWaitingMessage(data: unknown): data is SkipWaitingMessage {
-  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'SKIP_WAITING';
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as { type?: unknown }).type === 'SKIP_WAITING'
+  );
 }

@@ -10,7 +10,9 @@ export interface ServiceWorkerControl {
 
 const updateCheckMs = 60 * 60 * 1000;
 
-export function registerServiceWorker(onUpdateWaiting: () => void): ServiceWorkerControl | undefined {
+export function registerServiceWorker(
+  onUpdateWaiting: () => void,
+): ServiceWorkerControl | undefined {
   if (!('serviceWorker' in navigator)) return undefined;
   const wb = new Workbox('/sw.js', { scope: '/' });
   let reloading = false;

@@ -1,6 +1,7 @@
 // fl-app: the root gadget. Holds the current screen (from the URL, so a reload or an update
 // lands on the same screen), provides notify/navigate/applyUpdate to every gadget below it.
 import { defineGadget, type GadgetHandle, html } from '../runtime/index.ts';
+import { icon } from '../icons.ts';
 import { type Route, routeFor, routes } from '../routes.ts';
 import type { updatePromptGadget } from '../update-prompt/update-prompt.gadget.ts';
 
@@ -55,7 +56,7 @@ export function createAppGadget(hooks: AppHooks) {
           <span class="spacer"></span>
           <div data-gadget="fl-connectivity" data-gadget-scope="connectivity"></div>
         </header>
-        <div data-gadget="fl-update-prompt" data-gadget-scope="update"></div>
+        <div class="update-slot" data-gadget="fl-update-prompt" data-gadget-scope="update"></div>
         <main class="screen" id="main">
           <div
             data-gadget="fl-placeholder-screen"
@@ -74,8 +75,15 @@ export function createAppGadget(hooks: AppHooks) {
       // screen without a page load; a modified click still opens a new tab as usual.
       click: {
         handler: (g, event) => {
-          const link = event.target instanceof Element ? event.target.closest('a[data-route]') : null;
-          if (!(link instanceof HTMLAnchorElement) || event.ctrlKey || event.metaKey || event.shiftKey) return;
+          const link =
+            event.target instanceof Element ? event.target.closest('a[data-route]') : null;
+          if (
+            !(link instanceof HTMLAnchorElement) ||
+            event.ctrlKey ||
+            event.metaKey ||
+            event.shiftKey
+          )
+            return;
           event.preventDefault();
           navigateTo(g, new URL(link.href).pathname);
         },
@@ -84,7 +92,9 @@ export function createAppGadget(hooks: AppHooks) {
     services: [
       // Back/forward buttons.
       (g, signal) => {
-        window.addEventListener('popstate', () => void g.changeState({ path: location.pathname }), { signal });
+        window.addEventListener('popstate', () => void g.changeState({ path: location.pathname }), {
+          signal,
+        });
       },
     ],
     ready: (g) => {
@@ -106,6 +116,6 @@ function navigateTo(g: GadgetHandle<AppState>, path: string): void {
 function tab(route: Route, current: Route | undefined) {
   const selected = current?.path === route.path;
   return html`<a href="${route.path}" data-route aria-current="${selected ? 'page' : 'false'}"
-    ><span class="icon" aria-hidden="true">${route.icon}</span><span>${route.label}</span></a
+    >${icon(route.icon)}<span>${route.label}</span></a
   >`;
 }

@@ -29,7 +29,8 @@ export const connectivityGadget = defineGadget({
         signal.throwIfAborted();
         await g.changeState({ status });
         failures = status === 'unreachable' ? failures + 1 : 0;
-        const delay = failures > 0 ? Math.min(1000 * 2 ** (failures - 1), probeIntervalMs) : probeIntervalMs;
+        const delay =
+          failures > 0 ? Math.min(1000 * 2 ** (failures - 1), probeIntervalMs) : probeIntervalMs;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           wake = () => {

@@ -16,9 +16,11 @@ export const updatePromptGadget = defineGadget({
     g.state.available
       ? html`<div class="update-banner" role="alert">
           <span>A new version of Fieldlake is ready.</span>
-          ${g.state.applying
-            ? html`<button type="button" class="primary" disabled>Reloading…</button>`
-            : html`<button type="button" class="primary" data-action="apply-update">Reload to update</button>`}
+          ${
+            g.state.applying
+              ? html`<button type="button" class="primary" disabled>Reloading…</button>`
+              : html`<button type="button" class="primary" data-action="apply-update">Reload to update</button>`
+          }
         </div>`
       : html``,
   on: {
