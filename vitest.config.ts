@@ -27,6 +27,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['src/**/*.browser.test.ts'],
+          testTimeout: 60_000,
           browser: {
             enabled: true,
             headless: true,

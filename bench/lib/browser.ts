@@ -67,7 +67,10 @@ export interface StaticServer {
  * Serves `dir` on 127.0.0.1 (ephemeral port) with COOP/COEP, so pages are cross-origin isolated
  * (SharedArrayBuffer, precise timers), as the app is. Closed through `ctx.defer`.
  */
-export async function serveStatic(ctx: BenchContext, dir: string): Promise<StaticServer> {
+export async function serveStatic(
+  ctx: Pick<BenchContext, 'defer'>,
+  dir: string,
+): Promise<StaticServer> {
   const root = path.resolve(dir);
   const server = createServer((req, res) => {
     void (async () => {

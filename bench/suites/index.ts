@@ -1,6 +1,7 @@
 // Every benchmark `npm run bench` knows, in the order `npm run bench` runs them.
 import type { BenchDefinition } from '../lib/types.ts';
+import { docstore } from './docstore.bench.ts';
 import { httpServer } from './http-server.bench.ts';
 import { workerTransfer } from './worker-transfer.bench.ts';
 
-export const suites: readonly BenchDefinition[] = [httpServer, workerTransfer];
+export const suites: readonly BenchDefinition[] = [httpServer, workerTransfer, docstore];

@@ -1,0 +1,286 @@
+// The default chunk store: chunk bytes and their accounting in IndexedDB (two tables, so that
+// usage and eviction scans never read bytes). Reads record their time for LRU in memory and
+// write it back in batches, so a read costs no write transaction.
+import { sha256Hex } from '../../shared/chunk/index.ts';
+import { JioError } from '../errors.ts';
+import { toJioError } from '../storages/indexeddb/idb-errors.ts';
+import {
+  type ChunkMetaRow,
+  type FieldlakeDexie,
+  type IndexedDbEnvironment,
+  openFieldlakeDexie,
+} from '../storages/indexeddb/schema.ts';
+import type { CallOptions } from '../types.ts';
+import {
+  checkHash,
+  checkKitId,
+  checkPutItems,
+  pickEvictions,
+  summarizeUsage,
+  withOwner,
+} from './chunk-rules.ts';
+import type { ChunkStoreClock } from './memory-chunk-store.ts';
+import type {
+  ChunkInfo,
+  ChunkPutItem,
+  ChunkPutOptions,
+  ChunkStore,
+  ChunkUsage,
+  EvictionResult,
+} from './types.ts';
+
+const touchFlushSize = 256;
+const touchFlushMs = 2000;
+
+function toInfo(row: ChunkMetaRow): ChunkInfo {
+  return {
+    sha256: row.sha256,
+    byteLength: row.byteLength,
+    owners: row.owners,
+    lastUsed: row.lastUsed,
+    unsynced: row.unsynced === 1,
+    kits: row.kits,
+  };
+}
+
+/** An ArrayBuffer holding exactly these bytes, without a copy when the view is the whole buffer. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  ) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer;
+}
+
+export class IndexedDbChunkStore implements ChunkStore {
+  readonly #touched = new Map<string, number>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly db: FieldlakeDexie,
+    private readonly clock: ChunkStoreClock = { now: () => Date.now() },
+  ) {}
+
+  async put(items: readonly ChunkPutItem[], options: ChunkPutOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    await checkPutItems(items);
+    options.signal?.throwIfAborted();
+    const now = this.clock.now();
+    const buffers = items.map((item) => ownBuffer(item.bytes));
+    await this.#run('storing chunks', () =>
+      this.db.transaction('rw', [this.db.chunkBytes, this.db.chunkMeta], async () => {
+        const existing = await this.db.chunkMeta.bulkGet(items.map((item) => item.sha256));
+        const metas = new Map<string, ChunkMetaRow>();
+        const newBytes = new Map<string, ArrayBuffer>();
+        items.forEach((item, index) => {
+          const previous = metas.get(item.sha256) ?? existing[index];
+          const row: ChunkMetaRow = previous
+            ? { ...previous, owners: withOwner(previous.owners, item.owner), lastUsed: now }
+            : {
+                sha256: item.sha256,
+                byteLength: item.bytes.byteLength,
+                owners: [item.owner],
+                lastUsed: now,
+                unsynced: 0,
+                kits: [],
+              };
+          if (options.unsynced === true) row.unsynced = 1;
+          metas.set(item.sha256, row);
+          if (previous === undefined)
+            newBytes.set(item.sha256, buffers[index] ?? new ArrayBuffer(0));
+        });
+        await this.db.chunkBytes.bulkPut(
+          [...newBytes].map(([sha256, bytes]) => ({ sha256, bytes })),
+        );
+        await this.db.chunkMeta.bulkPut([...metas.values()]);
+      }),
+    );
+  }
+
+  async get(
+    hashes: readonly string[],
+    options: CallOptions & { verify?: boolean } = {},
+  ): Promise<(Uint8Array | undefined)[]> {
+    options.signal?.throwIfAborted();
+    const keys = hashes.map(checkHash);
+    const rows = await this.#run('reading chunks', () => this.db.chunkBytes.bulkGet(keys));
+    const now = this.clock.now();
+    const found = rows.map((row) => (row === undefined ? undefined : new Uint8Array(row.bytes)));
+    for (const [index, bytes] of found.entries()) {
+      if (bytes === undefined) continue;
+      if (options.verify === true && (await sha256Hex(bytes)) !== keys[index]) {
+        throw new JioError('internal', `Stored chunk ${keys[index] ?? ''} is corrupt`, {
+          reason: 'hash_mismatch',
+        });
+      }
+      this.#touch(keys[index] ?? '', now);
+    }
+    return found;
+  }
+
+  async has(hashes: readonly string[], options?: CallOptions): Promise<boolean[]> {
+    options?.signal?.throwIfAborted();
+    const keys = hashes.map(checkHash);
+    const rows = await this.#run('looking up chunks', () => this.db.chunkMeta.bulkGet(keys));
+    return rows.map((row) => row !== undefined);
+  }
+
+  async info(hashes: readonly string[], options?: CallOptions): Promise<(ChunkInfo | undefined)[]> {
+    options?.signal?.throwIfAborted();
+    const keys = hashes.map(checkHash);
+    await this.#flushTouches();
+    const rows = await this.#run('reading chunk accounting', () => this.db.chunkMeta.bulkGet(keys));
+    return rows.map((row) => (row === undefined ? undefined : toInfo(row)));
+  }
+
+  async delete(hashes: readonly string[], options?: CallOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    const keys = hashes.map(checkHash);
+    for (const key of keys) this.#touched.delete(key);
+    await this.#run('deleting chunks', () =>
+      this.db.transaction('rw', [this.db.chunkBytes, this.db.chunkMeta], async () => {
+        await this.db.chunkBytes.bulkDelete(keys);
+        await this.db.chunkMeta.bulkDelete(keys);
+      }),
+    );
+  }
+
+  async markSynced(hashes: readonly string[], options?: CallOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    const keys = hashes.map(checkHash);
+    await this.#run('marking chunks synced', () =>
+      this.db.chunkMeta
+        .where('sha256')
+        .anyOf(keys)
+        .modify((row) => {
+          row.unsynced = 0;
+        }),
+    );
+  }
+
+  async listUnsynced(limit = 1000, options?: CallOptions): Promise<ChunkInfo[]> {
+    options?.signal?.throwIfAborted();
+    await this.#flushTouches();
+    const rows = await this.#run('listing unsynced chunks', () =>
+      this.db.chunkMeta.where('unsynced').equals(1).toArray(),
+    );
+    return rows
+      .map(toInfo)
+      .sort((a, b) => a.lastUsed - b.lastUsed)
+      .slice(0, limit);
+  }
+
+  async pin(kitId: string, hashes: readonly string[], options?: CallOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    checkKitId(kitId);
+    const keys = hashes.map(checkHash);
+    await this.#run('pinning chunks', () =>
+      this.db.transaction('rw', [this.db.chunkMeta], async () => {
+        const rows = await this.db.chunkMeta.bulkGet(keys);
+        const missing = keys.filter((_, index) => rows[index] === undefined);
+        if (missing.length > 0) {
+          throw new JioError(
+            'not_found',
+            `Cannot pin ${missing.length} chunk(s) that are not stored, e.g. ${missing[0] ?? ''}`,
+          );
+        }
+        const changed = rows.flatMap((row) =>
+          row !== undefined && !row.kits.includes(kitId)
+            ? [{ ...row, kits: [...row.kits, kitId] }]
+            : [],
+        );
+        await this.db.chunkMeta.bulkPut(changed);
+      }),
+    );
+  }
+
+  async unpin(kitId: string, options?: CallOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    checkKitId(kitId);
+    await this.#run('unpinning chunks', () =>
+      this.db.chunkMeta
+        .where('kits')
+        .equals(kitId)
+        .modify((row) => {
+          row.kits = row.kits.filter((kit) => kit !== kitId);
+        }),
+    );
+  }
+
+  async usage(options?: CallOptions): Promise<ChunkUsage> {
+    options?.signal?.throwIfAborted();
+    await this.#flushTouches();
+    const rows = await this.#run('summing chunk usage', () => this.db.chunkMeta.toArray());
+    return summarizeUsage(rows.map(toInfo));
+  }
+
+  async evict(bytes: number, options?: CallOptions): Promise<EvictionResult> {
+    options?.signal?.throwIfAborted();
+    await this.#flushTouches();
+    return this.#run('evicting chunks', () =>
+      this.db.transaction('rw', [this.db.chunkBytes, this.db.chunkMeta], async () => {
+        // Chosen inside the transaction, so a chunk marked unsynced or pinned meanwhile is safe.
+        const candidates = await this.db.chunkMeta.where('unsynced').equals(0).toArray();
+        const chosen = pickEvictions(candidates.map(toInfo), bytes).map((info) => info.sha256);
+        await this.db.chunkBytes.bulkDelete(chosen);
+        await this.db.chunkMeta.bulkDelete(chosen);
+        const freedBytes = candidates
+          .filter((row) => chosen.includes(row.sha256))
+          .reduce((sum, row) => sum + row.byteLength, 0);
+        return { freedBytes, evicted: chosen };
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#flushTouches();
+    this.db.close();
+  }
+
+  #touch(hash: string, now: number): void {
+    this.#touched.set(hash, now);
+    if (this.#touched.size >= touchFlushSize) {
+      void this.#flushTouches().catch(() => undefined);
+    } else {
+      this.#flushTimer ??= setTimeout(() => {
+        void this.#flushTouches().catch(() => undefined);
+      }, touchFlushMs);
+    }
+  }
+
+  /** Writes pending last-use times; losing them in a crash only makes LRU slightly less exact. */
+  async #flushTouches(): Promise<void> {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#touched.size === 0) return;
+    const pending = new Map(this.#touched);
+    this.#touched.clear();
+    await this.#run('recording chunk use', () =>
+      this.db.chunkMeta
+        .where('sha256')
+        .anyOf([...pending.keys()])
+        .modify((row) => {
+          row.lastUsed = Math.max(row.lastUsed, pending.get(row.sha256) ?? 0);
+        }),
+    );
+  }
+
+  async #run<T>(during: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw toJioError(error, during);
+    }
+  }
+}
+
+export function openIndexedDbChunkStore(
+  database: string,
+  environment: IndexedDbEnvironment = {},
+  clock?: ChunkStoreClock,
+): IndexedDbChunkStore {
+  return new IndexedDbChunkStore(openFieldlakeDexie(database, environment), clock);
+}

@@ -1,0 +1,361 @@
+// `indexeddb`: documents and attachments in the browser's IndexedDB through Dexie, with
+// revisions, tombstones and a change sequence for replication. Each write is one transaction:
+// it happens entirely or not at all (a quota error leaves nothing half-written).
+import { attachmentDigest, defaultContentType, formatAttachment } from '../../attachments.ts';
+import { requireAllDocsCapacities } from '../../capacities.ts';
+import {
+  bulkConflict,
+  checkSingleCondition,
+  prepareBulkItem,
+  type StoredDocument,
+} from '../../documents.ts';
+import { JioError, jioErrors } from '../../errors.ts';
+import type {
+  AllDocsOptions,
+  AllDocsResult,
+  AttachmentData,
+  AttachmentFormat,
+  AttachmentFormats,
+  AttachmentInfo,
+  BulkWriteItem,
+  BulkWriteResult,
+  CallOptions,
+  Capacity,
+  ChangesOptions,
+  ChangesResult,
+  GetAttachmentOptions,
+  JioDocument,
+  PutAttachmentOptions,
+  RepairReport,
+  Storage,
+} from '../../types.ts';
+import {
+  attachmentBytes,
+  checkAttachmentName,
+  checkChangesOptions,
+  checkDocument,
+  checkId,
+  checkRange,
+  isList,
+  newId,
+  nextRevision,
+} from '../../validate.ts';
+import { Dexie } from 'dexie';
+import { toJioError } from './idb-errors.ts';
+import {
+  attachmentPartSize,
+  type DocumentRow,
+  documentType,
+  type FieldlakeDexie,
+} from './schema.ts';
+
+const capacities: ReadonlySet<Capacity> = new Set([
+  'list',
+  'include',
+  'changes',
+  'bulk',
+  'attachments',
+  'range',
+]);
+
+function stored(row: DocumentRow | undefined): StoredDocument | undefined {
+  return row === undefined
+    ? undefined
+    : { id: row.id, rev: row.rev, seq: row.seq, deleted: row.deleted === 1, content: row.content };
+}
+
+export class IndexedDbStorage implements Storage {
+  constructor(private readonly db: FieldlakeDexie) {}
+
+  hasCapacity(name: Capacity): boolean {
+    return capacities.has(name);
+  }
+
+  async get(id: string, options?: CallOptions): Promise<JioDocument> {
+    options?.signal?.throwIfAborted();
+    checkId(id);
+    const row = await this.#run('reading a document', () => this.db.documents.get(id));
+    const live = this.#liveRow(row, id);
+    return { ...live.content, _rev: live.rev };
+  }
+
+  async put(id: string, doc: JioDocument, options?: CallOptions): Promise<string> {
+    options?.signal?.throwIfAborted();
+    checkId(id);
+    const { content, rev } = checkDocument(doc);
+    await this.#run('writing a document', () =>
+      this.db.transaction('rw', [this.db.documents, this.db.meta], async () => {
+        const current = stored(await this.db.documents.get(id));
+        checkSingleCondition(id, current, rev);
+        await this.#write(id, current, content, false);
+      }),
+    );
+    return id;
+  }
+
+  async post(doc: JioDocument, options?: CallOptions): Promise<string> {
+    const id = newId();
+    await this.put(id, doc, options);
+    return id;
+  }
+
+  async remove(id: string, options?: CallOptions): Promise<string> {
+    options?.signal?.throwIfAborted();
+    checkId(id);
+    await this.#run('removing a document', () =>
+      this.db.transaction(
+        'rw',
+        [this.db.documents, this.db.meta, this.db.attachments, this.db.attachmentParts],
+        async () => {
+          const current = stored(this.#liveRow(await this.db.documents.get(id), id));
+          await this.#write(id, current, {}, true);
+        },
+      ),
+    );
+    return id;
+  }
+
+  async allDocs(options: AllDocsOptions & CallOptions = {}): Promise<AllDocsResult> {
+    options.signal?.throwIfAborted();
+    requireAllDocsCapacities((c) => this.hasCapacity(c), options, 'indexeddb');
+    const rows = await this.#run('listing documents', async () => {
+      if (options.include_docs === true) {
+        const live = await this.db.documents.where('deleted').equals(0).toArray();
+        return live.map((row) => ({
+          id: row.id,
+          value: {},
+          doc: { ...row.content, _rev: row.rev },
+        }));
+      }
+      const keys = await this.db.documents.where('deleted').equals(0).primaryKeys();
+      return keys.map((id) => ({ id, value: {} }));
+    });
+    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { data: { rows, total_rows: rows.length } };
+  }
+
+  async allAttachments(id: string, options?: CallOptions): Promise<Record<string, AttachmentInfo>> {
+    options?.signal?.throwIfAborted();
+    checkId(id);
+    return this.#run('listing attachments', () =>
+      this.db.transaction('r', [this.db.documents, this.db.attachments], async () => {
+        this.#liveRow(await this.db.documents.get(id), id);
+        const rows = await this.db.attachments.where('docId').equals(id).toArray();
+        return Object.fromEntries(rows.map((row) => [row.name, row.info]));
+      }),
+    );
+  }
+
+  async putAttachment(
+    id: string,
+    name: string,
+    data: AttachmentData,
+    options: PutAttachmentOptions = {},
+  ): Promise<AttachmentInfo> {
+    options.signal?.throwIfAborted();
+    checkId(id);
+    checkAttachmentName(name);
+    const bytes = await attachmentBytes(data);
+    const info: AttachmentInfo = {
+      content_type:
+        options.contentType ??
+        (data instanceof Blob && data.type !== '' ? data.type : defaultContentType),
+      length: bytes.byteLength,
+      digest: await attachmentDigest(bytes),
+    };
+    const partCount = Math.ceil(bytes.byteLength / attachmentPartSize);
+    // Copies are made before the transaction: awaiting anything but IndexedDB inside it would
+    // let it commit early.
+    const parts = Array.from({ length: partCount }, (_, index) => ({
+      docId: id,
+      name,
+      index,
+      bytes: bytes.slice(index * attachmentPartSize, (index + 1) * attachmentPartSize).buffer,
+    }));
+    options.signal?.throwIfAborted();
+    await this.#run('writing an attachment', () =>
+      this.db.transaction(
+        'rw',
+        [this.db.documents, this.db.attachments, this.db.attachmentParts],
+        async () => {
+          this.#liveRow(await this.db.documents.get(id), id);
+          await this.db.attachmentParts.where('[docId+name]').equals([id, name]).delete();
+          await this.db.attachmentParts.bulkAdd(parts);
+          await this.db.attachments.put({
+            docId: id,
+            name,
+            info,
+            partSize: attachmentPartSize,
+            partCount,
+          });
+        },
+      ),
+    );
+    return info;
+  }
+
+  async getAttachment<F extends AttachmentFormat = 'blob'>(
+    id: string,
+    name: string,
+    options: GetAttachmentOptions<F> = {},
+  ): Promise<AttachmentFormats[F]> {
+    options.signal?.throwIfAborted();
+    checkId(id);
+    checkAttachmentName(name);
+    const { bytes, contentType } = await this.#run('reading an attachment', () =>
+      this.db.transaction(
+        'r',
+        [this.db.documents, this.db.attachments, this.db.attachmentParts],
+        async () => {
+          this.#liveRow(await this.db.documents.get(id), id);
+          const row = await this.db.attachments.get([id, name]);
+          if (row === undefined)
+            throw jioErrors.notFound(`Document "${id}" has no attachment "${name}"`);
+          const { start, end } = checkRange(row.info.length, options.start, options.end);
+          // Only the parts that hold [start, end) are read.
+          const first = Math.floor(start / row.partSize);
+          const last = end > start ? Math.floor((end - 1) / row.partSize) : first - 1;
+          const keys: [string, string, number][] = [];
+          for (let index = first; index <= last; index++) keys.push([id, name, index]);
+          const partRows = await this.db.attachmentParts.bulkGet(keys);
+          const out = new Uint8Array(end - start);
+          partRows.forEach((part, offset) => {
+            if (part === undefined)
+              throw new JioError('internal', `Attachment "${name}" of "${id}" is missing a part`, {
+                reason: 'corrupt',
+              });
+            const partStart = (first + offset) * row.partSize;
+            const from = Math.max(start - partStart, 0);
+            const to = Math.min(end - partStart, part.bytes.byteLength);
+            out.set(new Uint8Array(part.bytes, from, to - from), partStart + from - start);
+          });
+          return { bytes: out, contentType: row.info.content_type };
+        },
+      ),
+    );
+    return formatAttachment(bytes, contentType, options.format);
+  }
+
+  async removeAttachment(id: string, name: string, options?: CallOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    checkId(id);
+    checkAttachmentName(name);
+    await this.#run('removing an attachment', () =>
+      this.db.transaction(
+        'rw',
+        [this.db.documents, this.db.attachments, this.db.attachmentParts],
+        async () => {
+          this.#liveRow(await this.db.documents.get(id), id);
+          if ((await this.db.attachments.get([id, name])) === undefined) {
+            throw jioErrors.notFound(`Document "${id}" has no attachment "${name}"`);
+          }
+          await this.db.attachmentParts.where('[docId+name]').equals([id, name]).delete();
+          await this.db.attachments.delete([id, name]);
+        },
+      ),
+    );
+  }
+
+  async repair(options?: CallOptions): Promise<RepairReport> {
+    options?.signal?.throwIfAborted();
+    return { entries: [] };
+  }
+
+  async changes(options: ChangesOptions = {}): Promise<ChangesResult> {
+    options.signal?.throwIfAborted();
+    const { since, limit } = checkChangesOptions(options);
+    const rows = await this.#run('reading the change feed', () =>
+      this.db.documents.where('seq').above(since).limit(limit).toArray(),
+    );
+    const results = rows.map((row) => ({
+      seq: row.seq,
+      id: row.id,
+      rev: row.rev,
+      deleted: row.deleted === 1,
+      ...(options.include_docs === true && row.deleted === 0
+        ? { doc: { ...row.content, _rev: row.rev } }
+        : {}),
+    }));
+    return { results, last_seq: results.at(-1)?.seq ?? since };
+  }
+
+  async bulkWrite(
+    items: readonly BulkWriteItem[],
+    options?: CallOptions,
+  ): Promise<BulkWriteResult[]> {
+    options?.signal?.throwIfAborted();
+    if (!isList(items))
+      throw jioErrors.badRequest('bulkWrite takes an array of items', 'invalid_item');
+    const prepared = items.map((item, index) => prepareBulkItem(item, index));
+    return this.#run('writing a bulk of documents', () =>
+      this.db.transaction(
+        'rw',
+        [this.db.documents, this.db.meta, this.db.attachments, this.db.attachmentParts],
+        async () => {
+          const results: BulkWriteResult[] = [];
+          for (const item of prepared) {
+            if (!item.ok) {
+              results.push(item.result);
+              continue;
+            }
+            const current = stored(await this.db.documents.get(item.id));
+            const conflict = bulkConflict(item.id, current, item.assumedRev);
+            if (conflict !== undefined) {
+              results.push(conflict);
+              continue;
+            }
+            const rev = await this.#write(item.id, current, item.content, item.deleted);
+            results.push({ id: item.id, ok: true, rev });
+          }
+          return results;
+        },
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  /** Inside a rw transaction on documents + meta (+ attachments for deletions). */
+  async #write(
+    id: string,
+    current: StoredDocument | undefined,
+    content: Record<string, unknown>,
+    deleted: boolean,
+  ): Promise<string> {
+    const seqRow = await this.db.meta.get('seq');
+    const seq = (seqRow?.value ?? 0) + 1;
+    const rev = nextRevision(current?.rev);
+    await this.db.meta.put({ key: 'seq', value: seq });
+    await this.db.documents.put({
+      id,
+      type: documentType(content),
+      rev,
+      seq,
+      deleted: deleted ? 1 : 0,
+      content,
+    });
+    if (deleted) {
+      await this.db.attachmentParts
+        .where('[docId+name]')
+        .between([id, Dexie.minKey], [id, Dexie.maxKey])
+        .delete();
+      await this.db.attachments.where('docId').equals(id).delete();
+    }
+    return rev;
+  }
+
+  #liveRow(row: DocumentRow | undefined, id: string): DocumentRow {
+    if (row === undefined || row.deleted === 1) throw jioErrors.notFound(`No document "${id}"`);
+    return row;
+  }
+
+  async #run<T>(during: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw toJioError(error, during);
+    }
+  }
+}
