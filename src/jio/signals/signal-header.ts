@@ -53,7 +53,8 @@ export function newSignalHeader(spec: NewSignal): SignalHeader {
   if (timeSignalId !== undefined && spec.sampleRate !== undefined) {
     throw bad('A signal has either a sampleRate (regular) or a timeSignalId (irregular), not both');
   }
-  const unit = spec.unit === undefined ? undefined : String(spec.unit);
+  const unit: unknown = spec.unit;
+  if (unit !== undefined && typeof unit !== 'string') throw bad('unit must be a string');
   return {
     type: 'signal',
     datasetId,
@@ -66,7 +67,7 @@ export function newSignalHeader(spec: NewSignal): SignalHeader {
     ...(t0 === undefined ? {} : { t0 }),
     ...(spec.sampleRate === undefined ? {} : { sampleRate: spec.sampleRate }),
     ...(timeSignalId === undefined ? {} : { timeSignalId }),
-    ...(unit === undefined ? {} : { unit }),
+    ...(typeof unit === 'string' ? { unit } : {}),
   };
 }
 
