@@ -274,6 +274,25 @@ describe.each(backends)('signals on %s', (_name, setup) => {
   });
 });
 
+describe('signals over a chunk store that returns damaged bytes', () => {
+  it('reports corrupt data as a JioError, not a codec exception', async () => {
+    const storage = registry.create({ type: 'memory', name: `corrupt-${++count}` });
+    const chunks = new MemoryChunkStore();
+    const damaged: ChunkStore = Object.create(chunks) as ChunkStore;
+    damaged.get = async (hashes, options) =>
+      (await chunks.get(hashes, options)).map((bytes) => bytes?.subarray(0, 5));
+    await new SignalStore(storage, chunks).create('s', {
+      datasetId: 'd',
+      name: 'x',
+      chunkLength: 4,
+    });
+    await new SignalStore(storage, chunks).append('s', ramp(0, 6));
+    const signals = new SignalStore(storage, damaged);
+    expect(await code(signals.read('s', 0, 6))).toBe('internal/corrupt');
+    expect(await code(signals.append('s', ramp(6, 1)))).toBe('internal/corrupt');
+  });
+});
+
 describe('signals: random appends and slices', () => {
   it('match a plain array', async () => {
     await fc.assert(

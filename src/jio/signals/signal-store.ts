@@ -4,6 +4,8 @@
 // header's `length` is written last: it is the commit point of an append.
 import {
   allocate,
+  ChunkCodecError,
+  type ChunkLayout,
   chunkStats,
   decodeChunk,
   encodeChunk,
@@ -155,7 +157,12 @@ export class SignalStore {
           },
         );
       }
-      const old = await decodeChunk(bytes, layout, { validCount: filled });
+      const old = await decodeStored(
+        bytes,
+        layout,
+        { count: filled, sha256: previous.sha256 },
+        `chunk ${chunkIndex} of "${id}"`,
+      );
       taken = Math.min(chunkLength - filled, values.length);
       const merged = allocate(header.dtype, filled + taken);
       merged.set(old);
@@ -279,7 +286,7 @@ export class SignalStore {
           },
         );
       }
-      const values = await decodeChunk(bytes, layout, { validCount: entry.count });
+      const values = await decodeStored(bytes, layout, entry, `chunk ${chunkIndex} of "${id}"`);
       const chunkStart = chunkIndex * chunkLength;
       const from = Math.max(start - chunkStart, 0);
       const to = Math.min(end - chunkStart, values.length);
@@ -317,6 +324,25 @@ export class SignalStore {
       if (this.#locks.get(id) === settled) this.#locks.delete(id);
     });
     return next;
+  }
+}
+
+/** Stored bytes that do not decode are corrupt data, reported as a JioError like any other. */
+async function decodeStored(
+  bytes: Uint8Array,
+  layout: ChunkLayout,
+  entry: Pick<ManifestEntry, 'count' | 'sha256'>,
+  what: string,
+): Promise<SignalArray> {
+  try {
+    return await decodeChunk(bytes, layout, { validCount: entry.count });
+  } catch (error) {
+    if (!(error instanceof ChunkCodecError)) throw error;
+    throw new JioError(
+      'internal',
+      `Stored ${what} (${entry.sha256}) is corrupt: ${error.message}`,
+      { reason: 'corrupt' },
+    );
   }
 }
 
