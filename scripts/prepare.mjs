@@ -40,7 +40,7 @@ export function buildInputsHash() {
   const hash = createHash('sha256');
   for (const file of buildInputs.flatMap(listFiles).sort()) {
     // Tests do not change what is built.
-    if (/\.(test|suite)\.ts$/.test(file)) continue;
+    if (/\.(test|suite|fixture\.worker)\.ts$/.test(file)) continue;
     hash
       .update(file)
       .update('\0')
