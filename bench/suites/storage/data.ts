@@ -45,7 +45,7 @@ export function sumFloats(values: Float32Array): number {
   return sum;
 }
 
-/** Document types of the query case; about 60 % are annotations. */
+/** Document types of the query case; half are annotations. */
 const types = ['annotation', 'annotation', 'annotation', 'signal', 'asset', 'dataset'] as const;
 export const datasetCount = 20;
 const words = ['bearing', 'noise', 'spike', 'drift', 'gap', 'vibration', 'check', 'ok', 'pump'];

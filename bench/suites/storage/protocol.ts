@@ -45,10 +45,25 @@ export interface MemorySample {
 }
 
 export interface QuerySetup {
-  ms: number;
   docs: number;
   /** Documents the query must return (from the generator). */
   expectedHits: number;
+  /** Documents written through Storage.bulkWrite, and how long that took. */
+  bulkWriteDocs: number;
+  bulkWriteMs: number;
+  /** Documents written as the same rows with Dexie bulkPut, and how long that took. */
+  directDocs: number;
+  directMs: number;
+}
+
+/** Diagnostic timings of the pieces of the query (one sample each). */
+export interface QueryParts {
+  /** Dexie `documents.toArray()` (primary key order): the peer's read. */
+  toArrayMs: number;
+  /** Dexie `documents.where('deleted').equals(0).toArray()`: the indexeddb storage's read. */
+  byIndexMs: number;
+  /** The indexeddb storage's allDocs({include_docs: true}) without the query layer. */
+  subAllDocsMs: number;
 }
 
 export interface QuerySample {
@@ -68,6 +83,10 @@ export interface PageApi {
   chunkWrite(side: Side, round: number, batch: number): Promise<ChunkSample>;
   /** Reads every prepared chunk back from `side`'s last database in gets of `batch` (timed), then checks the bytes. */
   chunkRead(side: Side, batch: number): Promise<ChunkSample>;
+  /** ChunkStore.put's transaction without the SHA-256 checks, fresh database (diagnostic). */
+  chunkWriteNoHash(batch: number): Promise<ChunkSample>;
+  /** SHA-256 of every prepared chunk, one after the other as ChunkStore.put does (diagnostic). */
+  hashOnly(): Promise<ChunkSample>;
   /** Closes and deletes the chunk databases and drops the prepared chunks. */
   dropChunks(): Promise<void>;
   /** Creates the signal (`samples` random float32) through SignalStore.append in pieces of `piece`. */
@@ -76,9 +95,16 @@ export interface PageApi {
   iterate(side: Side): Promise<IterateSample>;
   /** One untimed pass with measureUserAgentSpecificMemory sampled in a loop beside it. */
   iterateMemory(side: Side): Promise<MemorySample>;
+  /** The raw pass with `batch` gets per transaction (diagnostic: what read-ahead would give). */
+  iterateRawBatched(batch: number): Promise<IterateSample>;
   dropSignal(): Promise<void>;
-  /** Writes `docs` annotation-like documents through bulkWrite in batches of `batch`. */
-  setupQuery(docs: number, batch: number, seed: number): Promise<QuerySetup>;
+  /**
+   * Writes `docs` annotation-like documents in batches of `batch`: the first `viaBulkWrite`
+   * through Storage.bulkWrite, the rest as the same rows with Dexie bulkPut (see main.ts).
+   */
+  setupQuery(docs: number, batch: number, viaBulkWrite: number, seed: number): Promise<QuerySetup>;
+  /** Timings of the pieces of the query (diagnostic). */
+  queryParts(): Promise<QueryParts>;
   /** One timed query; the ids are checked against the generator and against the other side's. */
   query(side: Side): Promise<QuerySample>;
   dropQuery(): Promise<void>;

@@ -51,18 +51,27 @@ export function openRaw(name: string, store?: string): Promise<IDBDatabase> {
   });
 }
 
-/** Deletes a database (every connection to it must be closed first). */
-export function deleteDatabase(name: string): Promise<void> {
+/**
+ * Deletes a database. Connections must be closed first; one whose close is still pending (a
+ * transaction in flight) makes the request report `blocked`, and the deletion then goes on once
+ * it ends, so `blocked` only fails after `timeoutMs`.
+ */
+export function deleteDatabase(name: string, timeoutMs = 10_000): Promise<void> {
   const request = indexedDB.deleteDatabase(name);
   return new Promise<void>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     request.onsuccess = () => {
+      clearTimeout(timer);
       resolve();
     };
     request.onerror = () => {
+      clearTimeout(timer);
       reject(request.error ?? new Error(`cannot delete ${name}`));
     };
     request.onblocked = () => {
-      reject(new Error(`deleting ${name} is blocked: a connection is still open`));
+      timer ??= setTimeout(() => {
+        reject(new Error(`deleting ${name} stayed blocked ${timeoutMs} ms: a connection is open`));
+      }, timeoutMs);
     };
   });
 }

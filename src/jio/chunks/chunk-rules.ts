@@ -39,8 +39,14 @@ export function checkOwner(owner: unknown): ChunkOwner {
   return { signalId, level: level as number };
 }
 
-/** Checks every item, hashes included, before anything is written. */
-export async function checkPutItems(items: readonly ChunkPutItem[]): Promise<void> {
+/**
+ * Checks every item, hashes included (unless the caller made them just now), before anything
+ * is written. Hashes are computed concurrently: WebCrypto digests run off the main thread.
+ */
+export async function checkPutItems(
+  items: readonly ChunkPutItem[],
+  verified = false,
+): Promise<void> {
   if (!isList(items)) {
     throw new JioError('bad_request', 'put takes an array of {sha256, bytes, owner}', {
       reason: 'invalid_item',
@@ -54,16 +60,16 @@ export async function checkPutItems(items: readonly ChunkPutItem[]): Promise<voi
         reason: 'invalid_item',
       });
     }
-    const actual = await sha256Hex(item.bytes);
-    if (actual !== item.sha256) {
-      throw new JioError(
-        'bad_request',
-        `Chunk bytes hash to ${actual}, not ${item.sha256}: nothing stored`,
-        {
-          reason: 'hash_mismatch',
-        },
-      );
-    }
+  }
+  if (verified) return;
+  const actual = await Promise.all(items.map((item) => sha256Hex(item.bytes)));
+  const wrong = items.findIndex((item, index) => actual[index] !== item.sha256);
+  if (wrong >= 0) {
+    throw new JioError(
+      'bad_request',
+      `Chunk bytes hash to ${actual[wrong] ?? ''}, not ${items[wrong]?.sha256 ?? ''}: nothing stored`,
+      { reason: 'hash_mismatch' },
+    );
   }
 }
 

@@ -58,6 +58,7 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
 export class IndexedDbChunkStore implements ChunkStore {
   readonly #touched = new Map<string, number>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: FieldlakeDexie,
@@ -66,15 +67,22 @@ export class IndexedDbChunkStore implements ChunkStore {
 
   async put(items: readonly ChunkPutItem[], options: ChunkPutOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
-    await checkPutItems(items);
+    await checkPutItems(items, options.verified === true);
     options.signal?.throwIfAborted();
     const now = this.clock.now();
     const buffers = items.map((item) => ownBuffer(item.bytes));
     await this.#run('storing chunks', () =>
       this.db.transaction('rw', [this.db.chunkBytes, this.db.chunkMeta], async () => {
-        const existing = await this.db.chunkMeta.bulkGet(items.map((item) => item.sha256));
+        // Bytes are written whether or not the chunk is already here (same hash, same bytes),
+        // so the write need not wait for the lookup of the accounting rows.
+        const bytesRows = new Map(
+          items.map((item, index) => [item.sha256, buffers[index] ?? new ArrayBuffer(0)]),
+        );
+        const [existing] = await Promise.all([
+          this.db.chunkMeta.bulkGet(items.map((item) => item.sha256)),
+          this.db.chunkBytes.bulkPut([...bytesRows.values()], [...bytesRows.keys()]),
+        ]);
         const metas = new Map<string, ChunkMetaRow>();
-        const newBytes = new Map<string, ArrayBuffer>();
         items.forEach((item, index) => {
           const previous = metas.get(item.sha256) ?? existing[index];
           const row: ChunkMetaRow = previous
@@ -89,12 +97,7 @@ export class IndexedDbChunkStore implements ChunkStore {
               };
           if (options.unsynced === true) row.unsynced = 1;
           metas.set(item.sha256, row);
-          if (previous === undefined)
-            newBytes.set(item.sha256, buffers[index] ?? new ArrayBuffer(0));
         });
-        await this.db.chunkBytes.bulkPut(
-          [...newBytes].map(([sha256, bytes]) => ({ sha256, bytes })),
-        );
         await this.db.chunkMeta.bulkPut([...metas.values()]);
       }),
     );
@@ -108,7 +111,7 @@ export class IndexedDbChunkStore implements ChunkStore {
     const keys = hashes.map(checkHash);
     const rows = await this.#run('reading chunks', () => this.db.chunkBytes.bulkGet(keys));
     const now = this.clock.now();
-    const found = rows.map((row) => (row === undefined ? undefined : new Uint8Array(row.bytes)));
+    const found = rows.map((row) => (row === undefined ? undefined : new Uint8Array(row)));
     for (const [index, bytes] of found.entries()) {
       if (bytes === undefined) continue;
       if (options.verify === true && (await sha256Hex(bytes)) !== keys[index]) {
@@ -255,6 +258,14 @@ export class IndexedDbChunkStore implements ChunkStore {
   async #flushTouches(): Promise<void> {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
+    // Flushes run one after another, and whoever waits for a flush (close, usage, evict) also
+    // waits for one already under way.
+    const flush = this.#flushing.then(() => this.#writeTouches());
+    this.#flushing = flush.catch(() => undefined);
+    await flush;
+  }
+
+  async #writeTouches(): Promise<void> {
     if (this.#touched.size === 0) return;
     const pending = new Map(this.#touched);
     this.#touched.clear();

@@ -32,7 +32,7 @@ export class MemoryChunkStore implements ChunkStore {
 
   async put(items: readonly ChunkPutItem[], options: ChunkPutOptions = {}): Promise<void> {
     this.#check(options);
-    await checkPutItems(items);
+    await checkPutItems(items, options.verified === true);
     this.#check(options);
     const now = this.clock.now();
     for (const item of items) {

@@ -19,6 +19,12 @@ export interface ChunkPutItem {
 export interface ChunkPutOptions extends CallOptions {
   /** Made on this device and not yet acknowledged by the lake: never evicted. */
   unsynced?: boolean;
+  /**
+   * Every hash was computed by this process from these very bytes (encodeChunk) an instant
+   * ago: no trust boundary was crossed, so the store does not hash them again. Never set it
+   * for bytes that came from the network, a file or another process.
+   */
+  verified?: boolean;
 }
 
 export interface ChunkInfo {

@@ -179,6 +179,8 @@ export class SignalStore {
       items.map((item) => ({ ...item, owner: { signalId: id, level: 0 } })),
       {
         unsynced: options.unsynced === true,
+        // encodeChunk hashed these bytes a moment ago, in this process.
+        verified: true,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       },
     );

@@ -58,6 +58,24 @@ const capacities: ReadonlySet<Capacity> = new Set([
   'range',
 ]);
 
+/** The row of a new revision of a document. */
+function documentRow(
+  id: string,
+  current: StoredDocument | undefined,
+  content: Record<string, unknown>,
+  deleted: boolean,
+  seq: number,
+): DocumentRow {
+  return {
+    id,
+    type: documentType(content),
+    rev: nextRevision(current?.rev),
+    seq,
+    deleted: deleted ? 1 : 0,
+    content,
+  };
+}
+
 function stored(row: DocumentRow | undefined): StoredDocument | undefined {
   return row === undefined
     ? undefined
@@ -120,17 +138,19 @@ export class IndexedDbStorage implements Storage {
     requireAllDocsCapacities((c) => this.hasCapacity(c), options, 'indexeddb');
     const rows = await this.#run('listing documents', async () => {
       if (options.include_docs === true) {
-        const live = await this.db.documents.where('deleted').equals(0).toArray();
-        return live.map((row) => ({
-          id: row.id,
-          value: {},
-          doc: { ...row.content, _rev: row.rev },
-        }));
+        // A plain scan in key order measured faster than going through the `deleted` index
+        // (bench storage/query-1e5); the rows are fresh copies, so `content` is ours to return.
+        const all = await this.db.documents.toArray();
+        return all.flatMap((row) => {
+          if (row.deleted === 1) return [];
+          row.content._rev = row.rev;
+          return [{ id: row.id, value: {}, doc: row.content }];
+        });
       }
+      // Index order is (deleted, id): ids come sorted.
       const keys = await this.db.documents.where('deleted').equals(0).primaryKeys();
       return keys.map((id) => ({ id, value: {} }));
     });
-    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { data: { rows, total_rows: rows.length } };
   }
 
@@ -292,20 +312,42 @@ export class IndexedDbStorage implements Storage {
         'rw',
         [this.db.documents, this.db.meta, this.db.attachments, this.db.attachmentParts],
         async () => {
+          // One read of every current row and of the sequence, one write of every new row: a
+          // batch costs a few requests, not four per document.
+          const ids = [...new Set(prepared.flatMap((item) => (item.ok ? [item.id] : [])))];
+          const [rows, seqRow] = await Promise.all([
+            this.db.documents.bulkGet(ids),
+            this.db.meta.get('seq'),
+          ]);
+          const current = new Map(ids.map((id, index) => [id, stored(rows[index])]));
+          let seq = seqRow?.value ?? 0;
+          const puts = new Map<string, DocumentRow>();
+          const deletions = new Set<string>();
           const results: BulkWriteResult[] = [];
           for (const item of prepared) {
             if (!item.ok) {
               results.push(item.result);
               continue;
             }
-            const current = stored(await this.db.documents.get(item.id));
-            const conflict = bulkConflict(item.id, current, item.assumedRev);
+            const before = current.get(item.id);
+            const conflict = bulkConflict(item.id, before, item.assumedRev);
             if (conflict !== undefined) {
               results.push(conflict);
               continue;
             }
-            const rev = await this.#write(item.id, current, item.content, item.deleted);
-            results.push({ id: item.id, ok: true, rev });
+            const row = documentRow(item.id, before, item.content, item.deleted, ++seq);
+            current.set(item.id, stored(row));
+            puts.set(item.id, row);
+            // Deleted at any point of the batch: its attachments go, even if it is re-created.
+            if (item.deleted) deletions.add(item.id);
+            results.push({ id: item.id, ok: true, rev: row.rev });
+          }
+          if (puts.size > 0) {
+            await Promise.all([
+              this.db.documents.bulkPut([...puts.values()]),
+              this.db.meta.put({ key: 'seq', value: seq }),
+              ...[...deletions].map((id) => this.#deleteAttachments(id)),
+            ]);
           }
           return results;
         },
@@ -325,25 +367,24 @@ export class IndexedDbStorage implements Storage {
     deleted: boolean,
   ): Promise<string> {
     const seqRow = await this.db.meta.get('seq');
-    const seq = (seqRow?.value ?? 0) + 1;
-    const rev = nextRevision(current?.rev);
-    await this.db.meta.put({ key: 'seq', value: seq });
-    await this.db.documents.put({
-      id,
-      type: documentType(content),
-      rev,
-      seq,
-      deleted: deleted ? 1 : 0,
-      content,
-    });
-    if (deleted) {
-      await this.db.attachmentParts
+    const row = documentRow(id, current, content, deleted, (seqRow?.value ?? 0) + 1);
+    await Promise.all([
+      this.db.meta.put({ key: 'seq', value: row.seq }),
+      this.db.documents.put(row),
+      ...(deleted ? [this.#deleteAttachments(id)] : []),
+    ]);
+    return row.rev;
+  }
+
+  /** Inside a rw transaction on attachments and their parts. */
+  async #deleteAttachments(id: string): Promise<void> {
+    await Promise.all([
+      this.db.attachmentParts
         .where('[docId+name]')
         .between([id, Dexie.minKey], [id, Dexie.maxKey])
-        .delete();
-      await this.db.attachments.where('docId').equals(id).delete();
-    }
-    return rev;
+        .delete(),
+      this.db.attachments.where('docId').equals(id).delete(),
+    ]);
   }
 
   #liveRow(row: DocumentRow | undefined, id: string): DocumentRow {

@@ -35,12 +35,6 @@ export interface AttachmentPartRow {
   bytes: ArrayBuffer;
 }
 
-/** Chunk bytes alone, so that accounting scans never load bytes. */
-export interface ChunkBytesRow {
-  sha256: string;
-  bytes: ArrayBuffer;
-}
-
 export interface ChunkMetaRow {
   sha256: string;
   byteLength: number;
@@ -63,7 +57,11 @@ export type FieldlakeDexie = Dexie & {
   attachments: Table<AttachmentRow, [string, string]>;
   attachmentParts: Table<AttachmentPartRow, [string, string, number]>;
   meta: EntityTable<MetaRow, 'key'>;
-  chunkBytes: EntityTable<ChunkBytesRow, 'sha256'>;
+  /**
+   * Chunk bytes alone (so that accounting scans never load bytes), the ArrayBuffer itself
+   * under an out-of-line key: wrapping it in an object measured ~20 % slower to write.
+   */
+  chunkBytes: Table<ArrayBuffer, string>;
   chunkMeta: EntityTable<ChunkMetaRow, 'sha256'>;
 };
 
@@ -91,7 +89,7 @@ export function declareVersion2(db: Dexie): void {
   db.version(2)
     .stores({
       documents: 'id, seq, deleted, type',
-      chunkBytes: 'sha256',
+      chunkBytes: '',
       chunkMeta: 'sha256, unsynced, *kits, lastUsed',
     })
     .upgrade(async (transaction) => {
