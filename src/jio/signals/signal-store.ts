@@ -44,6 +44,9 @@ export interface RangeOptions extends CallOptions {
   end?: number;
 }
 
+/** Chunks fetched per chunk-store call while iterating (4 MiB at the default chunk size). */
+const readAhead = 4;
+
 const typedArrayOf = {
   float32: Float32Array,
   float64: Float64Array,
@@ -261,38 +264,51 @@ export class SignalStore {
     if (end === start) return;
     const layout = layoutOf(header);
     const { chunkLength } = header;
-    let pageIndex = -1;
-    let page: ChunkPage | undefined;
-    for (
-      let chunkIndex = Math.floor(start / chunkLength);
-      chunkIndex * chunkLength < end;
-      chunkIndex++
-    ) {
+    const last = Math.floor((end - 1) / chunkLength);
+    for (let first = Math.floor(start / chunkLength); first <= last;) {
       options.signal?.throwIfAborted();
-      if (Math.floor(chunkIndex / manifestPageSize) !== pageIndex) {
-        pageIndex = Math.floor(chunkIndex / manifestPageSize);
-        page = await this.#page(id, pageIndex, options);
+      const pageIndex = Math.floor(first / manifestPageSize);
+      const page = await this.#page(id, pageIndex, options);
+      // Read ahead a few chunks per chunk-store call (one IndexedDB transaction), never past
+      // this manifest page: memory stays bounded by `readAhead` chunks.
+      const batchLast = Math.min(
+        last,
+        first + readAhead - 1,
+        (pageIndex + 1) * manifestPageSize - 1,
+      );
+      const entries: ManifestEntry[] = [];
+      for (let chunkIndex = first; chunkIndex <= batchLast; chunkIndex++) {
+        const entry = page?.entries[chunkIndex % manifestPageSize];
+        if (entry === undefined) {
+          throw new JioError('internal', `Manifest of "${id}" lacks chunk ${chunkIndex}`, {
+            reason: 'corrupt',
+          });
+        }
+        entries.push(entry);
       }
-      const entry = page?.entries[chunkIndex % manifestPageSize];
-      if (entry === undefined)
-        throw new JioError('internal', `Manifest of "${id}" lacks chunk ${chunkIndex}`, {
-          reason: 'corrupt',
-        });
-      const [bytes] = await this.chunks.get([entry.sha256], options);
-      if (bytes === undefined) {
-        throw new JioError(
-          'not_found',
-          `Chunk ${chunkIndex} of "${id}" (${entry.sha256}) is not stored here`,
-          {
-            reason: 'chunk_missing',
-          },
-        );
+      const found = await this.chunks.get(
+        entries.map((entry) => entry.sha256),
+        options,
+      );
+      for (const [offset, entry] of entries.entries()) {
+        const chunkIndex = first + offset;
+        const bytes = found[offset];
+        if (bytes === undefined) {
+          throw new JioError(
+            'not_found',
+            `Chunk ${chunkIndex} of "${id}" (${entry.sha256}) is not stored here`,
+            {
+              reason: 'chunk_missing',
+            },
+          );
+        }
+        const values = await decodeStored(bytes, layout, entry, `chunk ${chunkIndex} of "${id}"`);
+        const chunkStart = chunkIndex * chunkLength;
+        const from = Math.max(start - chunkStart, 0);
+        const to = Math.min(end - chunkStart, values.length);
+        yield { chunkIndex, start: chunkStart + from, values: values.subarray(from, to) };
       }
-      const values = await decodeStored(bytes, layout, entry, `chunk ${chunkIndex} of "${id}"`);
-      const chunkStart = chunkIndex * chunkLength;
-      const from = Math.max(start - chunkStart, 0);
-      const to = Math.min(end - chunkStart, values.length);
-      yield { chunkIndex, start: chunkStart + from, values: values.subarray(from, to) };
+      first = batchLast + 1;
     }
   }
 
