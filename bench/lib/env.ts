@@ -1,7 +1,12 @@
 // The machine and the code a run measured: CPU, cores, Node, and the git commit.
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 const run = promisify(execFile);
 
@@ -54,4 +59,13 @@ export async function gitRevision(cwd: string): Promise<string | null> {
   } catch {
     return `${hash}-dirty`; // cannot tell: do not claim a clean tree
   }
+}
+
+/** The installed version of an npm package (for benchmark rows that name their peer). */
+export async function packageVersion(pkg: string): Promise<string> {
+  const json: unknown = JSON.parse(
+    await readFile(path.join(repoRoot, 'node_modules', pkg, 'package.json'), 'utf8'),
+  );
+  const version = (json as { version?: unknown }).version;
+  return typeof version === 'string' ? version : '?';
 }

@@ -11,7 +11,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import {
   browserVersion,
@@ -21,6 +20,8 @@ import {
   serveStatic,
   tempDir,
 } from '../lib/browser.ts';
+import { packageVersion } from '../lib/env.ts';
+import { pageCaller } from '../lib/page-api.ts';
 import { interleave, resultFrom } from '../lib/stats.ts';
 import type { BenchContext, BenchDefinition, BenchResult } from '../lib/types.ts';
 import { pageApiKey } from './docstore/protocol.ts';
@@ -28,33 +29,8 @@ import { Random, chunkPage } from './docstore/data.ts';
 import type { Engine, OpsMetrics, PageApi, PopulateMetrics, Sizes } from './docstore/protocol.ts';
 
 const pageDir = fileURLToPath(new URL('./docstore/', import.meta.url));
-const repoDir = fileURLToPath(new URL('../../', import.meta.url));
 
-type Api = Record<string, PageApi | undefined>;
-
-/** Calls `window[pageApiKey][method](...args)` on the page. */
-function call<M extends keyof PageApi>(
-  page: Page,
-  method: M,
-  ...args: Parameters<PageApi[M]>
-): ReturnType<PageApi[M]> {
-  return page.evaluate(
-    ([key, m, a]) => {
-      const api = (window as unknown as Api)[key];
-      if (api === undefined) return Promise.reject(new Error('no page API'));
-      return (api[m] as (...x: unknown[]) => Promise<unknown>)(...a);
-    },
-    [pageApiKey, method, args] as const,
-  ) as ReturnType<PageApi[M]>;
-}
-
-async function versionOf(pkg: string): Promise<string> {
-  const json: unknown = JSON.parse(
-    await readFile(path.join(repoDir, 'node_modules', pkg, 'package.json'), 'utf8'),
-  );
-  const version = (json as { version?: unknown }).version;
-  return typeof version === 'string' ? version : '?';
-}
+const call = pageCaller<PageApi>(pageApiKey);
 
 /** Minified vite build of one entry; bytes of all its JS, raw and gzip -9. */
 async function bundleBytes(
@@ -115,7 +91,10 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const opsRounds = ctx.quick ? 2 : 6;
   const appendRounds = 2;
   const openRounds = ctx.quick ? 2 : 5;
-  const [rxdbVersion, dexieVersion] = await Promise.all([versionOf('rxdb'), versionOf('dexie')]);
+  const [rxdbVersion, dexieVersion] = await Promise.all([
+    packageVersion('rxdb'),
+    packageVersion('dexie'),
+  ]);
   const ours = `dexie-${dexieVersion}+seq-engine`;
   const peer = `rxdb-${rxdbVersion}/storage-dexie`;
   const pageKB = Math.round(JSON.stringify(chunkPage(new Random(1), 'sig-x', 0)).length / 1000);

@@ -16,13 +16,13 @@
 // queries (`viaBulkWrite` can still route part of the setup around bulkWrite, as rows; the
 // recorded run writes every document through bulkWrite). Diagnostics (hashing alone, put's transaction without
 // hashing, a raw pass with read-ahead, the query's read paths) are logged, not reported.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { chromiumArgs, requireChromium } from '../../scripts/chromium.mjs';
 import { bundlePage, gpuAdapterOf, serveStatic, tempDir } from '../lib/browser.ts';
+import { packageVersion } from '../lib/env.ts';
+import { pageCaller } from '../lib/page-api.ts';
 import { interleave, median, resultFrom } from '../lib/stats.ts';
 import type { BenchContext, BenchDefinition, BenchResult } from '../lib/types.ts';
 import { pageApiKey } from './storage/protocol.ts';
@@ -30,34 +30,9 @@ import type { PageApi, Side } from './storage/protocol.ts';
 import { maxRss, rendererPids, sampleRss } from './storage/rss.ts';
 
 const pageDir = fileURLToPath(new URL('./storage/', import.meta.url));
-const repoDir = fileURLToPath(new URL('../../', import.meta.url));
 const mb = 1e6;
 
-type Api = Record<string, PageApi | undefined>;
-
-/** Calls `window[pageApiKey][method](...args)` on the page. */
-function call<M extends keyof PageApi>(
-  page: Page,
-  method: M,
-  ...args: Parameters<PageApi[M]>
-): ReturnType<PageApi[M]> {
-  return page.evaluate(
-    ([key, m, a]) => {
-      const api = (window as unknown as Api)[key];
-      if (api === undefined) return Promise.reject(new Error('no page API'));
-      return (api[m] as (...x: unknown[]) => Promise<unknown>)(...a);
-    },
-    [pageApiKey, method, args] as const,
-  ) as ReturnType<PageApi[M]>;
-}
-
-async function versionOf(pkg: string): Promise<string> {
-  const json: unknown = JSON.parse(
-    await readFile(path.join(repoDir, 'node_modules', pkg, 'package.json'), 'utf8'),
-  );
-  const version = (json as { version?: unknown }).version;
-  return typeof version === 'string' ? version : '?';
-}
+const call = pageCaller<PageApi>(pageApiKey);
 
 /** 100000 → `1e5`, other counts as they are. */
 function count(n: number): string {
@@ -129,7 +104,7 @@ const quickSizes: Sizes = {
 
 async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const sizes = ctx.quick ? quickSizes : fullSizes;
-  const dexieVersion = await versionOf('dexie');
+  const dexieVersion = await packageVersion('dexie');
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 

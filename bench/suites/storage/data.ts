@@ -2,31 +2,9 @@
 // mantissa bits, like noisy sensor readings): Chromium compresses what it stores, so zeros or
 // repeated values would flatter both sides. Documents are annotation-like, ~300 bytes of JSON.
 
-/** mulberry32: small, fast, good enough for benchmark data. */
-export class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  /** A uniformly distributed unsigned 32-bit integer. */
-  u32(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor((this.u32() / 4294967296) * n);
-  }
-  /** `chars` lowercase hex digits. */
-  hex(chars: number): string {
-    let out = '';
-    while (out.length < chars) out += this.u32().toString(16).padStart(8, '0');
-    return out.slice(0, chars);
-  }
-}
+import { Random } from '../../lib/random.ts';
+
+export { Random };
 
 /**
  * Fills `out` with random floats in [1, 2): exponent 0, random mantissa (finite, so sums stay

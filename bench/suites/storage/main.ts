@@ -228,7 +228,7 @@ async function chunkWriteNoHash(batch: number): Promise<ChunkSample> {
       await db.chunkMeta.bulkGet(group.map((c) => c.sha256));
       const now = Date.now();
       await db.chunkBytes.bulkPut(
-        group.map((c) => c.bytes.buffer as ArrayBuffer),
+        group.map((c) => c.bytes.buffer),
         group.map((c) => c.sha256),
       );
       await db.chunkMeta.bulkPut(
