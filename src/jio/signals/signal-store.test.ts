@@ -207,7 +207,9 @@ describe.each(backends)('signals on %s', (_name, setup) => {
     expect((await signals.entry('s', manifestPageSize + 7)).count).toBe(1);
     // Reads cross the manifest page boundary, with read-ahead batches on both sides of it.
     const edge = 2 * manifestPageSize;
-    expect(Array.from(await signals.read('s', edge - 9, edge + 9))).toEqual(Array.from(ramp(edge - 9, 18)));
+    expect(Array.from(await signals.read('s', edge - 9, edge + 9))).toEqual(
+      Array.from(ramp(edge - 9, 18)),
+    );
   });
 
   it('marks a device’s own samples unsynced', async () => {
