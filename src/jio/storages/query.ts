@@ -1,12 +1,7 @@
 // `query`: adds query, sort_on, limit and select_list (jIO's query language, src/shared/query)
 // to any storage that can list, by filtering what it lists. Everything else passes through.
-import {
-  type QuerySchema,
-  QueryInputError,
-  QuerySyntaxError,
-  runQuery,
-  validateAllDocsOptions,
-} from '../../shared/query/index.ts';
+import { type QuerySchema, runQuery, validateAllDocsOptions } from '../../shared/query/index.ts';
+import { queryErrorToJioError } from '../query-errors.ts';
 import { JioError } from '../errors.ts';
 import type {
   AllDocsOptions,
@@ -56,14 +51,23 @@ export class QueryStorage implements Storage {
     try {
       checked = validateAllDocsOptions(rest);
     } catch (error) {
-      throw toJioError(error);
+      throw queryErrorToJioError(error);
     }
     const needsQuery =
       checked.query !== undefined ||
       checked.sort_on !== undefined ||
       checked.limit !== undefined ||
       checked.select_list !== undefined;
-    if (!needsQuery && (checked.include_docs !== true || this.sub.hasCapacity('include'))) {
+    const subDoesItAll =
+      (['query', 'sort', 'limit', 'select', 'include'] as const).every((c) =>
+        this.sub.hasCapacity(c),
+      ) && Object.keys(this.schema).length === 0;
+    // A sub-storage that queries natively (with indexes) does it better; with no schema of
+    // ours to apply, the answer is the same.
+    if (
+      subDoesItAll ||
+      (!needsQuery && (checked.include_docs !== true || this.sub.hasCapacity('include')))
+    ) {
       return this.sub.allDocs({ ...checked, ...(signal === undefined ? {} : { signal }) });
     }
     const docs = await this.#allWithDocs(signal);
@@ -71,7 +75,7 @@ export class QueryStorage implements Storage {
       const rows = runQuery(docs, checked, this.schema);
       return { data: { rows, total_rows: rows.length } };
     } catch (error) {
-      throw toJioError(error);
+      throw queryErrorToJioError(error);
     }
   }
 
@@ -137,19 +141,4 @@ export class QueryStorage implements Storage {
   close(): Promise<void> {
     return this.sub.close();
   }
-}
-
-/** Query language errors are bad requests; a syntax error keeps its position. */
-function toJioError(error: unknown): unknown {
-  if (error instanceof QuerySyntaxError) {
-    return new JioError('bad_request', error.message, {
-      reason: 'invalid_query',
-      position: error.position,
-      expected: error.expected,
-    });
-  }
-  if (error instanceof QueryInputError) {
-    return new JioError('bad_request', error.message, { reason: 'invalid_option' });
-  }
-  return error;
 }

@@ -37,7 +37,7 @@ function open(wrapInQuery: boolean) {
 }
 const dispose = (storage: Storage) => dropDatabase(storage, names.get(storage) ?? '');
 
-runStorageConformance('indexeddb (Chromium)', { open: open(false), dispose, queries: false });
+runStorageConformance('indexeddb (Chromium)', { open: open(false), dispose, queries: true });
 runStorageConformance('query over indexeddb (Chromium)', {
   open: open(true),
   dispose,

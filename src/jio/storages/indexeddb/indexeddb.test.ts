@@ -13,7 +13,7 @@ let count = 0;
 runStorageConformance('indexeddb (fake-indexeddb)', {
   open: async () => registry.create({ type: 'indexeddb', database: `conformance-${++count}` }),
   dispose: (storage) => storage.close(),
-  queries: false,
+  queries: true,
   // fake-indexeddb copies values slowly; the 10 MiB case runs in Chromium.
   largeAttachmentBytes: 2 * 1024 * 1024,
 });
