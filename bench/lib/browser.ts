@@ -152,3 +152,27 @@ export async function gpuAdapterOf(page: Page): Promise<GpuAdapterInfo | null> {
     };
   });
 }
+
+/**
+ * Opens a benchmark page and waits until it has installed its API on `window[apiKey]`; fails
+ * with the page's own errors when it does not start, and when it is not cross-origin isolated
+ * (the app is, so its benchmarks must be too). Returns the list of the page's uncaught errors,
+ * which keeps filling while the benchmark runs.
+ */
+export async function openBenchPage(page: Page, url: string, apiKey: string): Promise<string[]> {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(url);
+  try {
+    await page.waitForFunction((key) => key in window, apiKey, { timeout: 15_000 });
+  } catch (error) {
+    throw new Error(
+      `the benchmark page did not start${pageErrors.length > 0 ? `: ${pageErrors.join('; ')}` : ''}`,
+      { cause: error },
+    );
+  }
+  if (!(await page.evaluate(() => crossOriginIsolated))) {
+    throw new Error('the benchmark page is not cross-origin isolated (COOP/COEP headers missing?)');
+  }
+  return pageErrors;
+}

@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import {
   browserVersion,
+  openBenchPage,
   bundlePage,
   gpuAdapterOf,
   launchChromium,
@@ -115,21 +116,11 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const server = await serveStatic(ctx, dist);
   const browser = await launchChromium(ctx);
   const page = await browser.newPage();
-  const pageErrors: string[] = [];
   let freeStorageWarning = false;
-  page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
     if (message.text().includes('RxDB Open Core RxStorage')) freeStorageWarning = true;
   });
-  await page.goto(server.url);
-  try {
-    await page.waitForFunction((key) => key in window, pageApiKey, { timeout: 15_000 });
-  } catch (error) {
-    throw new Error(
-      `the benchmark page did not start${pageErrors.length > 0 ? `: ${pageErrors.join('; ')}` : ''}`,
-      { cause: error },
-    );
-  }
+  const pageErrors = await openBenchPage(page, server.url, pageApiKey);
   ctx.noteBrowser(browserVersion(browser), await gpuAdapterOf(page));
 
   // Warm-up (not counted): every code path of both engines once, on small databases.

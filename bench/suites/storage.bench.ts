@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { chromiumArgs, requireChromium } from '../../scripts/chromium.mjs';
-import { bundlePage, gpuAdapterOf, serveStatic, tempDir } from '../lib/browser.ts';
+import { bundlePage, gpuAdapterOf, openBenchPage, serveStatic, tempDir } from '../lib/browser.ts';
 import { packageVersion } from '../lib/env.ts';
 import { pageCaller } from '../lib/page-api.ts';
 import { interleave, median, resultFrom } from '../lib/stats.ts';
@@ -113,20 +113,8 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const dist = await bundlePage(pageDir, work);
   const server = await serveStatic(ctx, dist);
   const { context, page } = await launchWithProfile(ctx, profile);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
-  try {
-    await page.waitForFunction((key) => key in window, pageApiKey, { timeout: 15_000 });
-  } catch (error) {
-    throw new Error(
-      `the benchmark page did not start${pageErrors.length > 0 ? `: ${pageErrors.join('; ')}` : ''}`,
-      { cause: error },
-    );
-  }
+  const pageErrors = await openBenchPage(page, server.url, pageApiKey);
   const info = await call(page, 'info');
-  if (!info.crossOriginIsolated)
-    throw new Error('the benchmark page is not cross-origin isolated (COOP/COEP headers missing?)');
   const version = context.browser()?.version();
   ctx.noteBrowser(`Chromium ${version ?? 'unknown'}`, await gpuAdapterOf(page));
   const renderers = await rendererPids(profile);

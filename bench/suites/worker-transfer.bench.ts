@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import {
   browserVersion,
+  openBenchPage,
   bundlePage,
   gpuAdapterOf,
   launchChromium,
@@ -40,20 +41,7 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const server = await serveStatic(ctx, dist);
   const browser = await launchChromium(ctx);
   const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
-  try {
-    await page.waitForFunction((key) => key in window, pageApiKey, { timeout: 15_000 });
-  } catch (error) {
-    throw new Error(
-      `the benchmark page did not start${pageErrors.length > 0 ? `: ${pageErrors.join('; ')}` : ''}`,
-      { cause: error },
-    );
-  }
-  if (!(await page.evaluate(() => crossOriginIsolated))) {
-    throw new Error('the benchmark page is not cross-origin isolated (COOP/COEP headers missing?)');
-  }
+  const pageErrors = await openBenchPage(page, server.url, pageApiKey);
   ctx.noteBrowser(browserVersion(browser), await gpuAdapterOf(page));
 
   await page.evaluate(
