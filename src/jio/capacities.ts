@@ -25,3 +25,13 @@ export function requireAllDocsCapacities(
     }
   }
 }
+
+/** Whether allDocs options ask for more than a plain listing (query, sort, limit or select). */
+export function needsQueryEngine(options: AllDocsOptions): boolean {
+  return (
+    options.query !== undefined ||
+    options.sort_on !== undefined ||
+    options.limit !== undefined ||
+    options.select_list !== undefined
+  );
+}

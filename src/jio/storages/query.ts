@@ -1,6 +1,7 @@
 // `query`: adds query, sort_on, limit and select_list (jIO's query language, src/shared/query)
 // to any storage that can list, by filtering what it lists. Everything else passes through.
 import { type QuerySchema, runQuery, validateAllDocsOptions } from '../../shared/query/index.ts';
+import { needsQueryEngine } from '../capacities.ts';
 import { queryErrorToJioError } from '../query-errors.ts';
 import { JioError } from '../errors.ts';
 import type {
@@ -53,11 +54,7 @@ export class QueryStorage implements Storage {
     } catch (error) {
       throw queryErrorToJioError(error);
     }
-    const needsQuery =
-      checked.query !== undefined ||
-      checked.sort_on !== undefined ||
-      checked.limit !== undefined ||
-      checked.select_list !== undefined;
+    const needsQuery = needsQueryEngine(checked);
     const subDoesItAll =
       (['query', 'sort', 'limit', 'select', 'include'] as const).every((c) =>
         this.sub.hasCapacity(c),

@@ -2,7 +2,7 @@
 // revisions, tombstones and a change sequence for replication. Each write is one transaction:
 // it happens entirely or not at all (a quota error leaves nothing half-written).
 import { attachmentDigest, defaultContentType, formatAttachment } from '../../attachments.ts';
-import { requireAllDocsCapacities } from '../../capacities.ts';
+import { needsQueryEngine, requireAllDocsCapacities } from '../../capacities.ts';
 import {
   bulkConflict,
   checkSingleCondition,
@@ -152,11 +152,7 @@ export class IndexedDbStorage implements Storage {
     } catch (error) {
       throw queryErrorToJioError(error);
     }
-    const needsQuery =
-      checked.query !== undefined ||
-      checked.sort_on !== undefined ||
-      checked.limit !== undefined ||
-      checked.select_list !== undefined;
+    const needsQuery = needsQueryEngine(checked);
     if (!needsQuery) {
       const rows = await this.#run('listing documents', () =>
         this.#list(checked.include_docs === true),
