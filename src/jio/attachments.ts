@@ -1,12 +1,31 @@
 // Attachment bytes → the format the caller asked for, and digests, the same for every storage.
 import { sha256Hex } from '../shared/chunk/index.ts';
 import { JioError } from './errors.ts';
-import type { AttachmentFormat, AttachmentFormats } from './types.ts';
+import type {
+  AttachmentData,
+  AttachmentFormat,
+  AttachmentFormats,
+  AttachmentInfo,
+} from './types.ts';
 
 export const defaultContentType = 'application/octet-stream';
 
 export async function attachmentDigest(bytes: Uint8Array): Promise<string> {
   return `sha256-${await sha256Hex(bytes)}`;
+}
+
+/** What every storage records of a stored attachment: type, length and digest of its bytes. */
+export async function attachmentInfo(
+  bytes: Uint8Array,
+  data: AttachmentData,
+  contentType: string | undefined,
+): Promise<AttachmentInfo> {
+  return {
+    content_type:
+      contentType ?? (data instanceof Blob && data.type !== '' ? data.type : defaultContentType),
+    length: bytes.byteLength,
+    digest: await attachmentDigest(bytes),
+  };
 }
 
 export function formatAttachment<F extends AttachmentFormat>(

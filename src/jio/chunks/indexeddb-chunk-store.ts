@@ -3,7 +3,7 @@
 // write it back in batches, so a read costs no write transaction.
 import { sha256Hex } from '../../shared/chunk/index.ts';
 import { JioError } from '../errors.ts';
-import { toJioError } from '../storages/indexeddb/idb-errors.ts';
+import { runIdb } from '../storages/indexeddb/idb-errors.ts';
 import {
   type ChunkMetaRow,
   type FieldlakeDexie,
@@ -71,7 +71,7 @@ export class IndexedDbChunkStore implements ChunkStore {
     options.signal?.throwIfAborted();
     const now = this.clock.now();
     const buffers = items.map((item) => ownBuffer(item.bytes));
-    await this.#run('storing chunks', () =>
+    await runIdb('storing chunks', () =>
       this.db.transaction('rw', [this.db.chunkBytes, this.db.chunkMeta], async () => {
         // Bytes are written whether or not the chunk is already here (same hash, same bytes),
         // so the write need not wait for the lookup of the accounting rows.
@@ -109,7 +109,7 @@ export class IndexedDbChunkStore implements ChunkStore {
   ): Promise<(Uint8Array | undefined)[]> {
     options.signal?.throwIfAborted();
     const keys = hashes.map(checkHash);
-    const rows = await this.#run('reading chunks', () => this.db.chunkBytes.bulkGet(keys));
+    const rows = await runIdb('reading chunks', () => this.db.chunkBytes.bulkGet(keys));
     const now = this.clock.now();
     const found = rows.map((row) => (row === undefined ? undefined : new Uint8Array(row)));
     for (const [index, bytes] of found.entries()) {
@@ -127,7 +127,7 @@ export class IndexedDbChunkStore implements ChunkStore {
   async has(hashes: readonly string[], options?: CallOptions): Promise<boolean[]> {
     options?.signal?.throwIfAborted();
     const keys = hashes.map(checkHash);
-    const rows = await this.#run('looking up chunks', () => this.db.chunkMeta.bulkGet(keys));
+    const rows = await runIdb('looking up chunks', () => this.db.chunkMeta.bulkGet(keys));
     return rows.map((row) => row !== undefined);
   }
 
@@ -135,7 +135,7 @@ export class IndexedDbChunkStore implements ChunkStore {
     options?.signal?.throwIfAborted();
     const keys = hashes.map(checkHash);
     await this.#flushTouches();
-    const rows = await this.#run('reading chunk accounting', () => this.db.chunkMeta.bulkGet(keys));
+    const rows = await runIdb('reading chunk accounting', () => this.db.chunkMeta.bulkGet(keys));
     return rows.map((row) => (row === undefined ? undefined : toInfo(row)));
   }
 
@@ -143,7 +143,7 @@ export class IndexedDbChunkStore implements ChunkStore {
     options?.signal?.throwIfAborted();
     const keys = hashes.map(checkHash);
     for (const key of keys) this.#touched.delete(key);
-    await this.#run('deleting chunks', () =>
+    await runIdb('deleting chunks', () =>
       this.db.transaction('rw', [this.db.chunkBytes, this.db.chunkMeta], async () => {
         await this.db.chunkBytes.bulkDelete(keys);
         await this.db.chunkMeta.bulkDelete(keys);
@@ -154,7 +154,7 @@ export class IndexedDbChunkStore implements ChunkStore {
   async markSynced(hashes: readonly string[], options?: CallOptions): Promise<void> {
     options?.signal?.throwIfAborted();
     const keys = hashes.map(checkHash);
-    await this.#run('marking chunks synced', () =>
+    await runIdb('marking chunks synced', () =>
       this.db.chunkMeta
         .where('sha256')
         .anyOf(keys)
@@ -167,7 +167,7 @@ export class IndexedDbChunkStore implements ChunkStore {
   async listUnsynced(limit = 1000, options?: CallOptions): Promise<ChunkInfo[]> {
     options?.signal?.throwIfAborted();
     await this.#flushTouches();
-    const rows = await this.#run('listing unsynced chunks', () =>
+    const rows = await runIdb('listing unsynced chunks', () =>
       this.db.chunkMeta.where('unsynced').equals(1).toArray(),
     );
     return rows
@@ -180,7 +180,7 @@ export class IndexedDbChunkStore implements ChunkStore {
     options?.signal?.throwIfAborted();
     checkKitId(kitId);
     const keys = hashes.map(checkHash);
-    await this.#run('pinning chunks', () =>
+    await runIdb('pinning chunks', () =>
       this.db.transaction('rw', [this.db.chunkMeta], async () => {
         const rows = await this.db.chunkMeta.bulkGet(keys);
         const missing = keys.filter((_, index) => rows[index] === undefined);
@@ -203,7 +203,7 @@ export class IndexedDbChunkStore implements ChunkStore {
   async unpin(kitId: string, options?: CallOptions): Promise<void> {
     options?.signal?.throwIfAborted();
     checkKitId(kitId);
-    await this.#run('unpinning chunks', () =>
+    await runIdb('unpinning chunks', () =>
       this.db.chunkMeta
         .where('kits')
         .equals(kitId)
@@ -216,14 +216,14 @@ export class IndexedDbChunkStore implements ChunkStore {
   async usage(options?: CallOptions): Promise<ChunkUsage> {
     options?.signal?.throwIfAborted();
     await this.#flushTouches();
-    const rows = await this.#run('summing chunk usage', () => this.db.chunkMeta.toArray());
+    const rows = await runIdb('summing chunk usage', () => this.db.chunkMeta.toArray());
     return summarizeUsage(rows.map(toInfo));
   }
 
   async evict(bytes: number, options?: CallOptions): Promise<EvictionResult> {
     options?.signal?.throwIfAborted();
     await this.#flushTouches();
-    return this.#run('evicting chunks', () =>
+    return runIdb('evicting chunks', () =>
       this.db.transaction('rw', [this.db.chunkBytes, this.db.chunkMeta], async () => {
         // Chosen inside the transaction, so a chunk marked unsynced or pinned meanwhile is safe.
         const candidates = await this.db.chunkMeta.where('unsynced').equals(0).toArray();
@@ -269,7 +269,7 @@ export class IndexedDbChunkStore implements ChunkStore {
     if (this.#touched.size === 0) return;
     const pending = new Map(this.#touched);
     this.#touched.clear();
-    await this.#run('recording chunk use', () =>
+    await runIdb('recording chunk use', () =>
       this.db.chunkMeta
         .where('sha256')
         .anyOf([...pending.keys()])
@@ -277,14 +277,6 @@ export class IndexedDbChunkStore implements ChunkStore {
           row.lastUsed = Math.max(row.lastUsed, pending.get(row.sha256) ?? 0);
         }),
     );
-  }
-
-  async #run<T>(during: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw toJioError(error, during);
-    }
   }
 }
 

@@ -1,7 +1,7 @@
 // `memory`: documents and attachments in a Map. Data lives as long as the registry that made
 // it: two storages created from the same registry with the same `name` share data (as jIO's
 // memory storage does within a page), storages of different registries never do.
-import { attachmentDigest, defaultContentType, formatAttachment } from '../attachments.ts';
+import { attachmentInfo, formatAttachment } from '../attachments.ts';
 import { requireAllDocsCapacities } from '../capacities.ts';
 import {
   bulkConflict,
@@ -138,13 +138,7 @@ export class MemoryStorage implements Storage {
     checkAttachmentName(name);
     // Copy first: the caller may reuse its buffer once we return.
     const bytes = (await attachmentBytes(data)).slice();
-    const info: AttachmentInfo = {
-      content_type:
-        options.contentType ??
-        (data instanceof Blob && data.type !== '' ? data.type : defaultContentType),
-      length: bytes.byteLength,
-      digest: await attachmentDigest(bytes),
-    };
+    const info = await attachmentInfo(bytes, data, options.contentType);
     this.#check(options);
     this.#live(id);
     let forDoc = this.data.attachments.get(id);

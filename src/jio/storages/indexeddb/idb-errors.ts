@@ -53,3 +53,12 @@ export function toJioError(error: unknown, during: string): unknown {
     reason: 'indexeddb',
   });
 }
+
+/** Runs an IndexedDB operation and reports any failure as a JioError (or the AbortError). */
+export async function runIdb<T>(during: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toJioError(error, during);
+  }
+}

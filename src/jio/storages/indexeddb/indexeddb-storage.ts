@@ -1,7 +1,7 @@
 // `indexeddb`: documents and attachments in the browser's IndexedDB through Dexie, with
 // revisions, tombstones and a change sequence for replication. Each write is one transaction:
 // it happens entirely or not at all (a quota error leaves nothing half-written).
-import { attachmentDigest, defaultContentType, formatAttachment } from '../../attachments.ts';
+import { attachmentInfo, formatAttachment } from '../../attachments.ts';
 import { needsQueryEngine, requireAllDocsCapacities } from '../../capacities.ts';
 import {
   bulkConflict,
@@ -42,7 +42,7 @@ import {
   nextRevision,
 } from '../../validate.ts';
 import { Dexie } from 'dexie';
-import { toJioError } from './idb-errors.ts';
+import { runIdb } from './idb-errors.ts';
 import { typeEquality } from './type-pushdown.ts';
 import { parseQuery, runQuery, validateAllDocsOptions } from '../../../shared/query/index.ts';
 import { queryErrorToJioError } from '../../query-errors.ts';
@@ -101,7 +101,7 @@ export class IndexedDbStorage implements Storage {
   async get(id: string, options?: CallOptions): Promise<JioDocument> {
     options?.signal?.throwIfAborted();
     checkId(id);
-    const row = await this.#run('reading a document', () => this.db.documents.get(id));
+    const row = await runIdb('reading a document', () => this.db.documents.get(id));
     const live = this.#liveRow(row, id);
     return { ...live.content, _rev: live.rev };
   }
@@ -110,7 +110,7 @@ export class IndexedDbStorage implements Storage {
     options?.signal?.throwIfAborted();
     checkId(id);
     const { content, rev } = checkDocument(doc);
-    await this.#run('writing a document', () =>
+    await runIdb('writing a document', () =>
       this.db.transaction('rw', [this.db.documents, this.db.meta], async () => {
         const current = stored(await this.db.documents.get(id));
         checkSingleCondition(id, current, rev);
@@ -129,7 +129,7 @@ export class IndexedDbStorage implements Storage {
   async remove(id: string, options?: CallOptions): Promise<string> {
     options?.signal?.throwIfAborted();
     checkId(id);
-    await this.#run('removing a document', () =>
+    await runIdb('removing a document', () =>
       this.db.transaction(
         'rw',
         [this.db.documents, this.db.meta, this.db.attachments, this.db.attachmentParts],
@@ -154,14 +154,14 @@ export class IndexedDbStorage implements Storage {
     }
     const needsQuery = needsQueryEngine(checked);
     if (!needsQuery) {
-      const rows = await this.#run('listing documents', () =>
+      const rows = await runIdb('listing documents', () =>
         this.#list(checked.include_docs === true),
       );
       return { data: { rows, total_rows: rows.length } };
     }
     const query = checked.query;
     const type = query === undefined ? undefined : typeEquality(parseQuery(query));
-    const docs = await this.#run('querying documents', () => this.#candidates(type));
+    const docs = await runIdb('querying documents', () => this.#candidates(type));
     try {
       const rows = runQuery(docs, checked);
       return { data: { rows, total_rows: rows.length } };
@@ -203,7 +203,7 @@ export class IndexedDbStorage implements Storage {
   async allAttachments(id: string, options?: CallOptions): Promise<Record<string, AttachmentInfo>> {
     options?.signal?.throwIfAborted();
     checkId(id);
-    return this.#run('listing attachments', () =>
+    return runIdb('listing attachments', () =>
       this.db.transaction('r', [this.db.documents, this.db.attachments], async () => {
         this.#liveRow(await this.db.documents.get(id), id);
         const rows = await this.db.attachments.where('docId').equals(id).toArray();
@@ -222,13 +222,7 @@ export class IndexedDbStorage implements Storage {
     checkId(id);
     checkAttachmentName(name);
     const bytes = await attachmentBytes(data);
-    const info: AttachmentInfo = {
-      content_type:
-        options.contentType ??
-        (data instanceof Blob && data.type !== '' ? data.type : defaultContentType),
-      length: bytes.byteLength,
-      digest: await attachmentDigest(bytes),
-    };
+    const info = await attachmentInfo(bytes, data, options.contentType);
     const partCount = Math.ceil(bytes.byteLength / attachmentPartSize);
     // Copies are made before the transaction: awaiting anything but IndexedDB inside it would
     // let it commit early.
@@ -239,7 +233,7 @@ export class IndexedDbStorage implements Storage {
       bytes: bytes.slice(index * attachmentPartSize, (index + 1) * attachmentPartSize).buffer,
     }));
     options.signal?.throwIfAborted();
-    await this.#run('writing an attachment', () =>
+    await runIdb('writing an attachment', () =>
       this.db.transaction(
         'rw',
         [this.db.documents, this.db.attachments, this.db.attachmentParts],
@@ -268,7 +262,7 @@ export class IndexedDbStorage implements Storage {
     options.signal?.throwIfAborted();
     checkId(id);
     checkAttachmentName(name);
-    const { bytes, contentType } = await this.#run('reading an attachment', () =>
+    const { bytes, contentType } = await runIdb('reading an attachment', () =>
       this.db.transaction(
         'r',
         [this.db.documents, this.db.attachments, this.db.attachmentParts],
@@ -306,7 +300,7 @@ export class IndexedDbStorage implements Storage {
     options?.signal?.throwIfAborted();
     checkId(id);
     checkAttachmentName(name);
-    await this.#run('removing an attachment', () =>
+    await runIdb('removing an attachment', () =>
       this.db.transaction(
         'rw',
         [this.db.documents, this.db.attachments, this.db.attachmentParts],
@@ -330,7 +324,7 @@ export class IndexedDbStorage implements Storage {
   async changes(options: ChangesOptions = {}): Promise<ChangesResult> {
     options.signal?.throwIfAborted();
     const { since, limit } = checkChangesOptions(options);
-    const rows = await this.#run('reading the change feed', () =>
+    const rows = await runIdb('reading the change feed', () =>
       this.db.documents.where('seq').above(since).limit(limit).toArray(),
     );
     const results = rows.map((row) => ({
@@ -353,7 +347,7 @@ export class IndexedDbStorage implements Storage {
     if (!isList(items))
       throw jioErrors.badRequest('bulkWrite takes an array of items', 'invalid_item');
     const prepared = items.map((item, index) => prepareBulkItem(item, index));
-    return this.#run('writing a bulk of documents', () =>
+    return runIdb('writing a bulk of documents', () =>
       this.db.transaction(
         'rw',
         [this.db.documents, this.db.meta, this.db.attachments, this.db.attachmentParts],
@@ -436,13 +430,5 @@ export class IndexedDbStorage implements Storage {
   #liveRow(row: DocumentRow | undefined, id: string): DocumentRow {
     if (row === undefined || row.deleted === 1) throw jioErrors.notFound(`No document "${id}"`);
     return row;
-  }
-
-  async #run<T>(during: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw toJioError(error, during);
-    }
   }
 }
