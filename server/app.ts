@@ -2,16 +2,27 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import {
   API_VERSION,
   API_VERSION_HEADER,
-  API_ERROR_CODES,
   apiError,
-  type ApiErrorCode,
   type HealthBody,
 } from '../src/shared/wire/api.ts';
+import { registerAuth } from './auth/auth-plugin.ts';
+import { registerAuthRoutes } from './auth/routes.ts';
 import { cacheControlFor } from './cache-policy.ts';
+import { registerChunkRoutes } from './chunks/routes.ts';
+import { registerAttachmentRoutes } from './docs/attachment-routes.ts';
+import { registerLiveRoute } from './docs/live.ts';
+import { registerDocRoutes } from './docs/routes.ts';
+import { mapError } from './http/errors.ts';
+import type { OpenLake } from './lake-context.ts';
+import { registerReadRoutes } from './read/routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { SERVER_VERSION } from './version.ts';
 
@@ -20,13 +31,35 @@ export interface ServerOptions {
   appDir?: string | undefined;
   /** Fastify logger setting: false in tests, pino options in the CLI. */
   logger?: FastifyServerOptions['logger'];
+  /** A ready logger (the CLI's pino, shared with the lake's background work); wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
+  /** The opened lake: without it only health and the app are served (the shell's own tests). */
+  lake?: OpenLake;
+  /** TLS key and certificate (PEM) for HTTPS on a LAN. */
+  https?: { key: Buffer; cert: Buffer };
 }
+
+/** JSON bodies: a bulk push of 1 000 manifest pages fits; anything larger is a 413. */
+const JSON_BODY_LIMIT = 64 * 1024 * 1024;
 
 /** Builds the server without listening, so tests can `inject` requests. */
 export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance === undefined
+      ? { logger: options.logger ?? false }
+      : { loggerInstance: options.loggerInstance }),
     return503OnClosing: true,
+    bodyLimit: JSON_BODY_LIMIT,
+    // Document ids may be 1 024 characters, percent-encoded up to 12 bytes each.
+    routerOptions: { maxParamLength: 16 * 1024 },
+    ...(options.https === undefined ? {} : { https: options.https }),
+  }) as unknown as FastifyInstance;
+
+  app.setErrorHandler(async (error: unknown, request, reply) => {
+    const mapped = mapError(error);
+    if (mapped.internal) request.log.error({ err: error }, 'request failed');
+    else if (mapped.status === 507) request.log.error({ err: error }, 'out of disk space');
+    return reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -43,6 +76,31 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     apiVersion: API_VERSION,
     version: SERVER_VERSION,
   }));
+
+  const opened = options.lake;
+  if (opened !== undefined) {
+    const { lake, docs } = opened;
+    const liveStreams = new Set<() => void>();
+    registerAuth(app, lake);
+    registerAuthRoutes(app, lake);
+    registerDocRoutes(app, lake, docs);
+    registerLiveRoute(app, lake, liveStreams);
+    registerReadRoutes(app, lake);
+    // Bytes routes take the request body as a stream: chunks and attachments go to disk as
+    // they arrive, never whole into memory.
+    await app.register(async (bytes) => {
+      bytes.removeAllContentTypeParsers();
+      bytes.addContentTypeParser('*', (_request, payload, done) => {
+        done(null, payload);
+      });
+      registerChunkRoutes(bytes, lake);
+      registerAttachmentRoutes(bytes, lake, docs);
+    });
+    // Live streams never end on their own: close them so shutdown can drain the rest.
+    app.addHook('preClose', async () => {
+      for (const close of [...liveStreams]) close();
+    });
+  }
 
   const appDir = options.appDir;
   const indexHtml = appDir === undefined ? undefined : path.join(appDir, 'index.html');
@@ -77,24 +135,5 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
   });
 
-  app.setErrorHandler(async (error: unknown, request, reply) => {
-    const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
-    const status = typeof statusCode === 'number' && statusCode >= 400 ? statusCode : 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const message = error instanceof Error ? error.message : String(error);
-    return reply
-      .code(status)
-      .send(apiError(errorCodeFor(status), status >= 500 ? 'Internal server error' : message));
-  });
-
   return app;
-}
-
-function errorCodeFor(status: number): ApiErrorCode {
-  const match = Object.entries(API_ERROR_CODES).find(([, value]) => value === status);
-  return match === undefined
-    ? status >= 500
-      ? 'internal'
-      : 'bad_request'
-    : (match[0] as ApiErrorCode);
 }

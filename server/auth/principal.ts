@@ -21,9 +21,16 @@ export interface Principal {
   expiresAt: number | null;
 }
 
+/** A principal acting for a user: a session or a device token. */
+export interface UserPrincipal extends Principal {
+  kind: 'session' | 'device';
+  userId: string;
+  role: Role;
+}
+
 /** Collectors only ingest; everyone else reads and writes documents by site. */
-export function isUserPrincipal(principal: Principal): boolean {
-  return principal.role !== 'collector';
+export function isUserPrincipal(principal: Principal): principal is UserPrincipal {
+  return principal.role !== 'collector' && principal.userId !== null;
 }
 
 /** The documents a principal may see. Collectors see nothing. */

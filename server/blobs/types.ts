@@ -7,7 +7,11 @@
 // Durability: a blob becomes visible only complete and verified (temp file, fsync, rename,
 // fsync of the directory), so a crash never leaves half a chunk under its hash or its key.
 
-/** Bytes to store: one buffer, or a stream of buffers (an HTTP body) read once. */
+/**
+ * Bytes to store: one buffer, or a stream of buffers (an HTTP body) read once. A store stops
+ * reading at its first error (or when it needs no more) and never cancels the stream: the
+ * caller owns it (an HTTP server drains or closes a body nobody read).
+ */
 export type ByteSource = Uint8Array | AsyncIterable<Uint8Array>;
 
 export interface ByteRange {
@@ -31,8 +35,7 @@ export interface PartialState {
 }
 
 export type AppendResult =
-  | { complete: false; held: number }
-  | { complete: true; created: boolean; length: number };
+  { complete: false; held: number } | { complete: true; created: boolean; length: number };
 
 /** A node path in the Zarr hierarchy: validated names (zarr-path.ts), root first. */
 export type ZarrPath = readonly string[];
@@ -41,7 +44,8 @@ export interface BlobStore {
   /** Length of a stored blob, or undefined. */
   stat(sha256: string): Promise<{ length: number } | undefined>;
   /**
-   * Stores the bytes under their hash after checking it while they stream in.
+   * Stores the bytes under their hash after checking it while they stream in. A blob already
+   * stored answers created: false without reading the source.
    * Throws BlobStoreError hash_mismatch (nothing kept), too_large (over maxLength), no_space,
    * or aborted (the source failed: nothing kept).
    */
@@ -52,12 +56,18 @@ export interface BlobStore {
    * Appends bytes [offset, offset + n) of an upload of `total` bytes. offset must equal what
    * is held (else offset_mismatch, with the held count). When the upload completes, its hash is
    * verified (hash_mismatch: the partial upload is discarded) and the blob becomes visible.
-   * Bytes appended are durable (fsynced) before this resolves.
+   * Bytes appended are durable (fsynced) before this resolves. When a piece fails midway
+   * (aborted, no_space, a piece beyond `total`: invalid), what arrived and could be made
+   * durable is kept, so that the client resumes from there; the error's details.held (and
+   * partial()) say how much, never all of `total` (the last byte is then sent again).
    */
   append(sha256: string, offset: number, total: number, source: ByteSource): Promise<AppendResult>;
   /** Discards an unfinished upload. */
   abandon(sha256: string): Promise<void>;
-  /** The bytes (or a range of them) as a stream; BlobStoreError not_found when missing. */
+  /**
+   * The bytes (or a range of them, which must lie within the blob, else invalid) as a stream;
+   * BlobStoreError not_found when missing.
+   */
   read(sha256: string, range?: ByteRange): Promise<AsyncIterable<Uint8Array>>;
   /** The whole blob in memory (small blobs: attachments, metadata). */
   readAll(sha256: string): Promise<Uint8Array>;

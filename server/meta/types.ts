@@ -29,7 +29,11 @@ export interface StoredDoc {
 /** One conditional write of writeDocs. */
 export interface DocWrite {
   id: string;
-  /** The new body (for a deletion: ignored, the previous body is kept in the tombstone). */
+  /**
+   * The new body, without `_rev`/`_deleted` (MetaStoreError 'invalid' otherwise, or when it is
+   * not JSON: see canonicalJson). For a deletion: ignored, the previous body, site and type are
+   * kept in the tombstone, and the revision hashes `{}`.
+   */
   body: JsonObject;
   deleted: boolean;
   /** Revision the writer believes is stored; null: must not exist (or be a tombstone); undefined: unconditional. */
@@ -55,7 +59,12 @@ export type DocWriteOutcome =
       current: StoredDoc | null;
     };
 
-/** Which documents a reader may see. */
+/**
+ * Which documents a reader may see: `{all: true}` every document; `{all: false, sites}` the
+ * documents whose site is in `sites` and the site-less ones (site null), so an empty list
+ * still shows the site-less documents (as canSee in server/auth/principal.ts). A principal
+ * that may see nothing (a collector) must not be given a filter at all.
+ */
 export type SiteFilter = { all: true } | { all: false; sites: readonly string[] };
 
 export interface ChangesQuery {
@@ -88,10 +97,23 @@ export interface DocumentStore {
   getDoc(id: string): Promise<StoredDoc | undefined>;
   getDocs(ids: readonly string[]): Promise<(StoredDoc | undefined)[]>;
   /**
-   * Applies the writes in one transaction, in order; each is conditional on its assumedRev.
-   * A write whose assumedRev does not match but whose resulting revision is already stored
-   * (nextRevision(assumedRev, body) === current.rev) is a replay: ok, replayed, nothing written.
-   * A write equal to a tombstone with assumedRev null succeeds (re-creation).
+   * Applies the writes in one transaction, in order (a later write sees an earlier one of the
+   * same batch); each applied write takes the next global seq. Each is conditional on its
+   * assumedRev: a string must equal the stored revision (a tombstone's included); null needs
+   * the document missing or a tombstone (re-creation); undefined always holds. A failed
+   * condition answers ok: false with the stored document. The new revision is
+   * nextRevision(stored rev or null, body, deleted), so generations continue across deletion.
+   *
+   * A replay (a retried write whose first answer was lost) answers ok, replayed, with the
+   * stored rev and seq, and writes nothing: the stored revision is the one this write produced
+   * (nextRevision(assumedRev, body) === current.rev for a string; for null, the stored revision
+   * was made from nothing or a tombstone with this body; for undefined, the last write stored
+   * this very body, so an unconditional write of the stored body is a no-op).
+   *
+   * Deleting a missing document answers ok: false with current null (nothing to delete);
+   * deleting a tombstone whose condition holds changes nothing (ok, replayed).
+   * An invalid write (not a JSON body, empty id) rejects the whole batch with
+   * MetaStoreError 'invalid' and nothing of it is written.
    */
   writeDocs(writes: readonly DocWrite[]): Promise<DocWriteOutcome[]>;
   /** Latest revision of every document (tombstones included) with seq > since, in seq order. */
@@ -144,22 +166,43 @@ export interface ChunkRef {
 }
 
 export interface ChunkIndex {
-  /** Records stored bytes; idempotent (the first record wins). */
+  /**
+   * Records stored bytes; idempotent (the first record's fields win). Recording bytes that are
+   * already known restarts their grace period (the chunk route calls it for "already there"
+   * too), so a chunk re-uploaded just before its manifest is written is not collected between.
+   */
   recordChunk(record: ChunkRecord): Promise<void>;
   getChunk(sha256: string): Promise<ChunkRecord | undefined>;
   /**
    * Replaces the references of chunk indexes [first, first + hashes.length) of an array (a
-   * manifest page was written). Returns the hashes no longer referenced there (superseded).
+   * manifest page was written); references of that array at indexes ≥ first + hashes.length
+   * within the same page are left alone. Returns the chunk indexes whose hash changed (the
+   * Zarr view relinks only those) and the hashes no longer referenced there (superseded:
+   * referenced in the range before, by no index of the array after; one that nothing references
+   * any more starts its grace period now).
    */
   setChunkRefs(
     arrayId: string,
     site: string | null,
     first: number,
     hashes: readonly string[],
-  ): Promise<string[]>;
-  /** Where a chunk is referenced now (empty when only uploaded or superseded). */
-  chunkRefs(sha256: string): Promise<ChunkRef[]>;
-  /** Chunks referenced by no manifest whose storedAt (or last unreference) is older than `before`. */
+  ): Promise<{ changed: number[]; superseded: string[] }>;
+  /**
+   * Drops every reference of an array (its signal or manifest page was deleted), or those of
+   * indexes [first, first + count) when given. Returns the superseded hashes, as setChunkRefs.
+   */
+  clearChunkRefs(arrayId: string, first?: number, count?: number): Promise<string[]>;
+  /**
+   * Where a chunk is referenced now (empty when only uploaded or superseded), in (arrayId,
+   * chunkIndex) order; at most `limit` when given (a fill-value chunk may be referenced by
+   * many indexes, and an access check needs only one it may see).
+   */
+  chunkRefs(sha256: string, limit?: number): Promise<ChunkRef[]>;
+  /**
+   * Chunks referenced by no manifest and no attachment whose grace-period clock is older than
+   * `before`: the clock is the latest of storedAt, a later recordChunk of the same bytes and
+   * the time the chunk lost its last reference. Oldest clock first.
+   */
   unreferencedChunks(before: number, limit: number): Promise<string[]>;
   forgetChunk(sha256: string): Promise<void>;
 }
@@ -205,6 +248,7 @@ export interface TokenRecord {
 }
 
 export interface AccountStore {
+  /** MetaStoreError 'invalid' when the id or the name is taken. */
   createUser(user: UserRecord): Promise<void>;
   getUser(id: string): Promise<UserRecord | undefined>;
   getUserByName(name: string): Promise<UserRecord | undefined>;
@@ -213,19 +257,31 @@ export interface AccountStore {
     id: string,
     patch: Partial<Pick<UserRecord, 'role' | 'passwordHash' | 'disabled'>>,
   ): Promise<UserRecord | undefined>;
-  /** Grants a site (bumping the global sequence, which the grant records); idempotent. */
+  /**
+   * Grants a site (bumping the global sequence, which the grant records); idempotent: granting
+   * it again answers the existing grant. MetaStoreError 'invalid' for an unknown user.
+   * Revoking does not bump the sequence; granting again after a revoke makes a new grant.
+   */
   grantSite(userId: string, site: string): Promise<SiteGrant>;
   revokeSite(userId: string, site: string): Promise<boolean>;
   grants(userId: string): Promise<SiteGrant[]>;
 
+  /** MetaStoreError 'invalid' when the id or hash is taken or the user unknown. */
   createToken(token: TokenRecord): Promise<void>;
   getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
   getToken(id: string): Promise<TokenRecord | undefined>;
   listTokens(userId?: string): Promise<TokenRecord[]>;
+  /** Whether this call revoked it (false: unknown or already revoked, whose revokedAt stays). */
   revokeToken(id: string, at: number): Promise<boolean>;
-  /** Marks a sign-in token used; false if it was already used (one use only, race-free). */
+  /**
+   * Marks a sign-in token used; false if it was already used, is revoked, expired at `at` or
+   * is not a sign-in token (one use only, race-free: one conditional update decides).
+   */
   useToken(id: string, at: number): Promise<boolean>;
-  /** Deletes expired session and sign-in tokens older than `before`. */
+  /**
+   * Deletes session and sign-in tokens that were dead before `before` (expired, revoked or
+   * used); answers how many.
+   */
   purgeTokens(before: number): Promise<number>;
 }
 
@@ -233,6 +289,7 @@ export interface MetaStore extends DocumentStore, AttachmentStore, ChunkIndex, A
   /** Store-level key/value settings (seeding done, schema notes). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Idempotent; every other call after it rejects with MetaStoreError 'closed'. */
   close(): Promise<void>;
 }
 

@@ -86,9 +86,16 @@ export interface Change {
   deleted: boolean;
 }
 
+/**
+ * A change-feed checkpoint: pass back exactly what `last_seq` was. Local storages use
+ * sequence numbers; the lake answers an opaque string while it backfills sites newly granted
+ * to the reader (docs/lake-api.md, "Checkpoints").
+ */
+export type Checkpoint = number | string;
+
 export interface ChangesOptions extends CallOptions {
-  /** Only changes after this sequence (default 0: everything). */
-  since?: number;
+  /** Only changes after this checkpoint (default 0: everything). */
+  since?: Checkpoint;
   /** At most this many (default 1000). */
   limit?: number;
   /** Also return each document as it is now (absent for deletions). */
@@ -98,7 +105,7 @@ export interface ChangesOptions extends CallOptions {
 export interface ChangesResult {
   results: (Change & { doc?: JioDocument })[];
   /** The checkpoint to pass as `since` next time. */
-  last_seq: number;
+  last_seq: Checkpoint;
 }
 
 /** One conditional write of a bulk operation (the replication protocol's unit). */

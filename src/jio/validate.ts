@@ -1,143 +1,45 @@
 // Input checks every storage applies the same way, so bad input gets the same clear 400
 // everywhere and nothing is half-written.
+import {
+  checkAttachmentNameRule,
+  checkDocumentRule,
+  checkIdRule,
+  describe,
+  DocumentRuleError,
+  isRevision,
+} from '../shared/wire/document-rules.ts';
 import { JioError } from './errors.ts';
 import type { AttachmentData, ChangesOptions } from './types.ts';
 
-const maxIdLength = 1024;
-const maxDepth = 64;
-// String.prototype.isWellFormed is ES2024; this is the same test.
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function rule<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof DocumentRuleError) {
+      throw new JioError('bad_request', error.message, { reason: error.reason });
+    }
+    throw error;
+  }
+}
 
 /** Ids are non-empty strings without NUL, at most 1024 UTF-16 units; `/`, `_`, unicode are fine. */
 export function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw new JioError('bad_request', 'A document id must be a non-empty string', {
-      reason: 'invalid_id',
-    });
-  }
-  if (id.length > maxIdLength) {
-    throw new JioError('bad_request', `A document id may have at most ${maxIdLength} characters`, {
-      reason: 'invalid_id',
-    });
-  }
-  if (id.includes('\u0000') || loneSurrogate.test(id)) {
-    throw new JioError('bad_request', 'A document id may not contain NUL or unpaired surrogates', {
-      reason: 'invalid_id',
-    });
-  }
-  return id;
+  return rule(() => checkIdRule(id));
 }
 
 export function checkAttachmentName(name: unknown): string {
-  if (
-    typeof name !== 'string' ||
-    name.length === 0 ||
-    name.length > maxIdLength ||
-    name.includes('\u0000')
-  ) {
-    throw new JioError('bad_request', 'An attachment name must be a non-empty string without NUL', {
-      reason: 'invalid_attachment_name',
-    });
-  }
-  return name;
+  return rule(() => checkAttachmentNameRule(name));
 }
 
 /**
- * A document must be a plain JSON object: strings, finite numbers, booleans, null, arrays and
- * plain objects only (no undefined, Date, Map, typed arrays, NaN…), so that it means the same
- * in IndexedDB, on the wire and on the server. Reserved `_` keys other than `_rev` are refused.
- * Returns the document's content without `_rev`, and the `_rev` it carried if any.
+ * A document must be a plain JSON object (src/shared/wire/document-rules.ts). Returns the
+ * document's content without `_rev`, and the `_rev` it carried if any.
  */
 export function checkDocument(doc: unknown): {
   content: Record<string, unknown>;
   rev: string | undefined;
 } {
-  if (!isPlainObject(doc)) {
-    throw new JioError('bad_request', 'A document must be a plain object', {
-      reason: 'invalid_document',
-    });
-  }
-  const content: Record<string, unknown> = {};
-  let rev: string | undefined;
-  for (const [key, value] of Object.entries(doc)) {
-    if (key === '_rev') {
-      if (typeof value !== 'string' || !isRevision(value)) {
-        throw new JioError(
-          'bad_request',
-          `_rev must be a revision such as "3-a1b2c3", not ${describe(value)}`,
-          {
-            reason: 'invalid_revision',
-          },
-        );
-      }
-      rev = value;
-      continue;
-    }
-    if (key.startsWith('_')) {
-      throw new JioError(
-        'bad_request',
-        `Keys starting with "_" are reserved for storages: "${key}"`,
-        {
-          reason: 'invalid_document',
-        },
-      );
-    }
-    checkJson(value, key, 1);
-    content[key] = value;
-  }
-  return { content, rev };
-}
-
-function checkJson(value: unknown, path: string, depth: number): void {
-  if (depth > maxDepth) {
-    throw new JioError('bad_request', `Document nests deeper than ${maxDepth} levels at ${path}`, {
-      reason: 'invalid_document',
-    });
-  }
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (Number.isFinite(value)) return;
-    throw new JioError(
-      'bad_request',
-      `${path} is ${String(value)}: documents hold JSON numbers only`,
-      {
-        reason: 'invalid_document',
-      },
-    );
-  }
-  if (Array.isArray(value)) {
-    value.forEach((item, index) => {
-      checkJson(item, `${path}[${index}]`, depth + 1);
-    });
-    return;
-  }
-  if (isPlainObject(value)) {
-    for (const [key, item] of Object.entries(value)) checkJson(item, `${path}.${key}`, depth + 1);
-    return;
-  }
-  throw new JioError(
-    'bad_request',
-    `${path} is ${describe(value)}: documents hold JSON values only`,
-    {
-      reason: 'invalid_document',
-    },
-  );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'object' && value !== null) return `a ${value.constructor.name}`;
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeof value} ${value.toString()}`;
-  }
-  return typeof value;
+  return rule(() => checkDocumentRule(doc));
 }
 
 /**
@@ -148,10 +50,7 @@ export function isList(value: unknown): boolean {
   return Array.isArray(value);
 }
 
-/** Revisions are `<generation>-<token>`. */
-export function isRevision(value: string): boolean {
-  return /^[1-9]\d*-[0-9a-z]+$/.test(value);
-}
+export { isRevision };
 
 /** The next revision after `previous` (generation + 1, fresh random token). */
 export function nextRevision(previous: string | undefined): string {
@@ -225,7 +124,8 @@ export async function attachmentBytes(data: AttachmentData): Promise<Uint8Array>
 export function checkChangesOptions(options: ChangesOptions): { since: number; limit: number } {
   const since = options.since ?? 0;
   const limit = options.limit ?? 1000;
-  if (!Number.isSafeInteger(since) || since < 0) {
+  // Local storages checkpoint with sequence numbers; an opaque lake checkpoint is not theirs.
+  if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) {
     throw new JioError(
       'bad_request',
       `since must be a non-negative integer, not ${String(since)}`,

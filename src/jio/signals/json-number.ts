@@ -1,16 +1,3 @@
-// Statistics may be NaN or infinite, which JSON cannot hold. As Zarr v3 does for fill values,
-// those are written as the strings "NaN", "Infinity" and "-Infinity".
-
-export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
-
-export function toJsonNumber(value: number): JsonNumber {
-  if (Number.isFinite(value)) return value;
-  if (Number.isNaN(value)) return 'NaN';
-  return value > 0 ? 'Infinity' : '-Infinity';
-}
-
-export function fromJsonNumber(value: JsonNumber): number {
-  if (typeof value === 'number') return value;
-  if (value === 'NaN') return Number.NaN;
-  return value === 'Infinity' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-}
+// Moved to src/shared/signal so that the server and the browser share one definition.
+export { fromJsonNumber, toJsonNumber } from '../../shared/signal/json-number.ts';
+export type { JsonNumber } from '../../shared/signal/json-number.ts';

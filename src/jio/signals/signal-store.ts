@@ -6,16 +6,19 @@ import {
   allocate,
   ChunkCodecError,
   type ChunkLayout,
-  chunkStats,
   decodeChunk,
   encodeChunk,
   type SignalArray,
 } from '../../shared/chunk/index.ts';
+import {
+  entriesByPage,
+  manifestEntry,
+  updatePageEntries,
+} from '../../shared/signal/manifest.ts';
 import type { ChunkStore } from '../chunks/types.ts';
 import { JioError, isJioError } from '../errors.ts';
 import type { BulkWriteItem, CallOptions, JioDocument, Storage } from '../types.ts';
 import { checkId } from '../validate.ts';
-import { toJsonNumber } from './json-number.ts';
 import { asSignalHeader, layoutOf, newSignalHeader } from './signal-header.ts';
 import {
   type ChunkPage,
@@ -131,17 +134,8 @@ export class SignalStore {
     const items: { sha256: string; bytes: Uint8Array }[] = [];
     const encode = async (chunkIndex: number, samples: SignalArray): Promise<void> => {
       const encoded = await encodeChunk(samples, layout);
-      const stats = chunkStats(samples);
       items.push({ sha256: encoded.sha256, bytes: encoded.bytes });
-      entries.set(chunkIndex, {
-        sha256: encoded.sha256,
-        count: samples.length,
-        min: toJsonNumber(stats.min),
-        max: toJsonNumber(stats.max),
-        mean: toJsonNumber(stats.mean),
-        finite: stats.count,
-        nanCount: stats.nanCount,
-      });
+      entries.set(chunkIndex, manifestEntry(encoded.sha256, samples));
     };
 
     let chunkIndex = Math.floor(header.length / chunkLength);
@@ -207,29 +201,21 @@ export class SignalStore {
     entries: ReadonlyMap<number, ManifestEntry>,
     options: CallOptions,
   ): Promise<void> {
-    const byPage = new Map<number, [number, ManifestEntry][]>();
-    for (const [chunkIndex, entry] of entries) {
-      const page = Math.floor(chunkIndex / manifestPageSize);
-      const list = byPage.get(page) ?? [];
-      list.push([chunkIndex % manifestPageSize, entry]);
-      byPage.set(page, list);
-    }
     const writes: BulkWriteItem[] = [];
-    for (const [page, updates] of byPage) {
+    for (const [page, updates] of entriesByPage(entries)) {
       const current = await this.#pageDoc(id, page, options);
-      const pageEntries =
-        current === undefined ? [] : [...(current.doc as unknown as ChunkPage).entries];
-      for (const [slot, entry] of updates) {
-        if (slot > pageEntries.length) {
-          throw new JioError(
-            'internal',
-            `Manifest page ${page} of "${id}" has a gap before slot ${slot}`,
-            { reason: 'corrupt' },
-          );
-        }
-        pageEntries[slot] = entry;
+      const updated = updatePageEntries(
+        current === undefined ? [] : (current.doc as unknown as ChunkPage).entries,
+        updates,
+      );
+      if (!updated.ok) {
+        throw new JioError(
+          'internal',
+          `Manifest page ${page} of "${id}" has a gap before slot ${updated.gapBefore}`,
+          { reason: 'corrupt' },
+        );
       }
-      const doc: ChunkPage = { type: 'chunk-page', signalId: id, page, entries: pageEntries };
+      const doc: ChunkPage = { type: 'chunk-page', signalId: id, page, entries: updated.entries };
       writes.push({ id: pageId(id, page), doc: { ...doc }, assumedRev: current?.rev ?? null });
     }
     const results = await this.storage.bulkWrite(writes, options);

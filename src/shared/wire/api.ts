@@ -20,6 +20,7 @@ export const API_ERROR_CODES = {
   conflict: 409,
   precondition_failed: 412,
   payload_too_large: 413,
+  range_not_satisfiable: 416,
   too_many_requests: 429,
   internal: 500,
   not_implemented: 501,
@@ -29,14 +30,32 @@ export const API_ERROR_CODES = {
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
-/** The one error envelope of the lake: `{error: {code, status, message}}`. */
+/**
+ * Optional structured details of an error, the same as a storage's JioError carries, so a
+ * client rebuilds the very error a local storage would raise.
+ */
+export interface ApiErrorDetails {
+  /** A finer reason inside the code: `invalid_id`, `hash_mismatch`, `expired`… */
+  reason?: string;
+  /** Query syntax errors: 0-based offset in the query text, and what was expected there. */
+  position?: number;
+  expected?: string;
+  /** Conflicts: the document as it is now (null when it does not exist). */
+  current?: Record<string, unknown> | null;
+}
+
+/** The one error envelope of the lake: `{error: {code, status, message, …details}}`. */
 export interface ApiErrorBody {
-  error: { code: ApiErrorCode; status: number; message: string };
+  error: { code: ApiErrorCode; status: number; message: string } & ApiErrorDetails;
 }
 
 /** Builds the error envelope for a code; the status always matches the code. */
-export function apiError(code: ApiErrorCode, message: string): ApiErrorBody {
-  return { error: { code, status: API_ERROR_CODES[code], message } };
+export function apiError(
+  code: ApiErrorCode,
+  message: string,
+  details: ApiErrorDetails = {},
+): ApiErrorBody {
+  return { error: { code, status: API_ERROR_CODES[code], message, ...details } };
 }
 
 /** Body of `GET /api/health`. */

@@ -1,0 +1,236 @@
+// What the lake derives from its documents, applied in sequence order after each commit: the
+// chunk references (which the garbage collector respects) and the Zarr view (current chunk
+// versions at their positional keys). The position reached is stored (`derived_seq`), so a
+// crash between a commit and its application is repaired at the next start by replaying the
+// change feed from there; applying a document twice is harmless (it applies its latest state).
+import type { FastifyBaseLogger } from 'fastify';
+import { zarrNodeName } from '../blobs/zarr-path.ts';
+import { BlobStoreError, type ZarrPath } from '../blobs/types.ts';
+import type { Lake } from '../lake.ts';
+import type { JsonObject, StoredDoc } from '../meta/types.ts';
+import {
+  groupMetadata,
+  layoutOfDoc,
+  levelArrayMetadata,
+  ROOT_GROUP,
+  signalArrayMetadata,
+} from './metadata.ts';
+
+const SETTING = 'derived_seq';
+const PAGE_SIZE = 1024;
+const BATCH = 500;
+
+interface ArrayTarget {
+  path: ZarrPath;
+  /** The signal's name (for dimension names). */
+  label: string;
+  /** The chunk key of chunk index i. */
+  key: (index: number) => string[];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+export class DerivedState {
+  #applied = 0;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly lake: Lake,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Reads the position reached and replays what a crash left unapplied. */
+  async start(): Promise<void> {
+    this.#applied = Number((await this.lake.meta.getSetting(SETTING)) ?? '0');
+    await this.lake.blobs.writeZarrMetadata([], ROOT_GROUP);
+    await this.applyUpTo(await this.lake.meta.currentSeq());
+  }
+
+  get applied(): number {
+    return this.#applied;
+  }
+
+  /** Applies every change up to `seq` (one application at a time, in order). */
+  applyUpTo(seq: number): Promise<void> {
+    const run = this.#queue.then(async () => {
+      while (this.#applied < seq) {
+        const docs = await this.lake.meta.changes({
+          since: this.#applied,
+          limit: BATCH,
+          sites: { all: true },
+        });
+        if (docs.length === 0) break;
+        for (const doc of docs) {
+          await this.#applyOne(doc);
+          this.#applied = doc.seq;
+        }
+        await this.lake.meta.setSetting(SETTING, String(this.#applied));
+      }
+    });
+    // A failure (a full disk) stops here; the next write or the next start retries.
+    this.#queue = run.catch((error: unknown) => {
+      this.log.error({ err: error, at: this.#applied }, 'applying derived state failed');
+    });
+    return this.#queue;
+  }
+
+  /**
+   * A document the Zarr view cannot hold (a name too long for a file name) is skipped with a
+   * warning: it stays readable through the API. Anything else (a full disk) stops the
+   * application here, to be retried.
+   */
+  async #applyOne(doc: StoredDoc): Promise<void> {
+    try {
+      await this.#apply(doc);
+    } catch (error) {
+      if (error instanceof BlobStoreError && error.code === 'invalid') {
+        this.log.warn({ id: doc.id, err: error }, 'document left out of the Zarr view');
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async #apply(doc: StoredDoc): Promise<void> {
+    switch (doc.type) {
+      case 'dataset':
+        await this.#dataset(doc);
+        return;
+      case 'signal':
+      case 'pyramid-level':
+        await this.#arrayHeader(doc);
+        return;
+      case 'chunk-page':
+        await this.#page(doc);
+        return;
+      default:
+        return;
+    }
+  }
+
+  async #dataset(doc: StoredDoc): Promise<void> {
+    const path = [zarrNodeName(doc.id)];
+    if (doc.deleted) await this.lake.blobs.removeZarrNode(path);
+    else await this.lake.blobs.writeZarrMetadata(path, groupMetadata({ ...doc.body, id: doc.id }));
+  }
+
+  /** Where an array document (signal or pyramid level) lives in the Zarr view. */
+  async #target(arrayId: string, body: JsonObject): Promise<ArrayTarget | undefined> {
+    if (body.type === 'signal') {
+      const datasetId = text(body.datasetId);
+      const name = text(body.name);
+      if (datasetId === undefined || name === undefined) return undefined;
+      return {
+        path: [zarrNodeName(datasetId), zarrNodeName(name)],
+        label: name,
+        key: (index) => ['c', String(index)],
+      };
+    }
+    if (body.type === 'pyramid-level') {
+      const signalId = text(body.signalId);
+      const level = body.level;
+      if (signalId === undefined || typeof level !== 'number') return undefined;
+      const signal = await this.lake.meta.getDoc(signalId);
+      if (signal === undefined || signal.deleted) return undefined;
+      const parent = await this.#target(signalId, signal.body);
+      if (parent === undefined) return undefined;
+      const [dataset = '', name = ''] = parent.path;
+      return {
+        path: [dataset, `${name}.pyramid`, String(level)],
+        label: parent.label,
+        key: (index) => ['c', String(index), '0'],
+      };
+    }
+    this.log.warn({ arrayId }, 'chunk page of a document that is not an array');
+    return undefined;
+  }
+
+  async #arrayHeader(doc: StoredDoc): Promise<void> {
+    const target = await this.#target(doc.id, doc.body);
+    if (target === undefined) return;
+    if (doc.deleted) {
+      await this.lake.meta.clearChunkRefs(doc.id);
+      await this.lake.blobs.removeZarrNode(target.path);
+      if (doc.type === 'signal') {
+        const [dataset = '', name = ''] = target.path;
+        await this.lake.blobs.removeZarrNode([dataset, `${name}.pyramid`]);
+      }
+      return;
+    }
+    const layout = layoutOfDoc(doc.body);
+    if (layout === undefined) return;
+    const [dataset = '', name = ''] = target.path;
+    const known = await this.lake.blobs.readZarr(target.path, ['zarr.json']);
+    if (doc.type === 'signal') {
+      await this.lake.blobs.writeZarrMetadata(
+        target.path,
+        signalArrayMetadata(layout, doc.body, target.label),
+      );
+    } else {
+      // target.path is [dataset, '<signal>.pyramid', k]: the group is its parent.
+      const group: ZarrPath = [dataset, name];
+      if ((await this.lake.blobs.readZarr(group, ['zarr.json'])) === undefined) {
+        await this.lake.blobs.writeZarrMetadata(
+          group,
+          groupMetadata({ signalId: doc.body.signalId, pyramid: true }),
+        );
+      }
+      await this.lake.blobs.writeZarrMetadata(
+        target.path,
+        levelArrayMetadata(layout, doc.body, target.label),
+      );
+    }
+    // Pages written before the header first appeared had nowhere to link their chunks.
+    if (known === undefined) await this.#relinkAll(doc, target, layout.chunkLength);
+  }
+
+  async #relinkAll(doc: StoredDoc, target: ArrayTarget, chunkLength: number): Promise<void> {
+    const length = typeof doc.body.length === 'number' ? doc.body.length : 0;
+    const pages = Math.ceil(Math.ceil(length / chunkLength) / PAGE_SIZE);
+    for (let page = 0; page < pages; page++) {
+      const pageDoc = await this.lake.meta.getDoc(`${doc.id}/manifest/${page}`);
+      if (pageDoc === undefined || pageDoc.deleted) continue;
+      const hashes = hashesOf(pageDoc.body);
+      for (const [offset, sha] of hashes.entries()) {
+        await this.#link(target, page * PAGE_SIZE + offset, sha);
+      }
+    }
+  }
+
+  async #page(doc: StoredDoc): Promise<void> {
+    const arrayId = text(doc.body.signalId);
+    const page = doc.body.page;
+    if (arrayId === undefined || typeof page !== 'number') return;
+    const first = page * PAGE_SIZE;
+    if (doc.deleted) {
+      await this.lake.meta.clearChunkRefs(arrayId, first, PAGE_SIZE);
+      return;
+    }
+    const hashes = hashesOf(doc.body);
+    const { changed } = await this.lake.meta.setChunkRefs(arrayId, doc.site, first, hashes);
+    if (changed.length === 0) return;
+    const array = await this.lake.meta.getDoc(arrayId);
+    if (array === undefined || array.deleted) return;
+    const target = await this.#target(arrayId, array.body);
+    if (target === undefined) return;
+    for (const index of changed) {
+      const sha = hashes[index - first];
+      if (sha !== undefined) await this.#link(target, index, sha);
+    }
+  }
+
+  async #link(target: ArrayTarget, index: number, sha: string): Promise<void> {
+    await this.lake.blobs.setZarrChunk(target.path, target.key(index), sha);
+  }
+}
+
+function hashesOf(body: JsonObject): string[] {
+  const entries = Array.isArray(body.entries) ? (body.entries as unknown[]) : [];
+  return entries.map((entry) =>
+    typeof entry === 'object' && entry !== null && typeof (entry as JsonObject).sha256 === 'string'
+      ? ((entry as JsonObject).sha256 as string)
+      : '',
+  );
+}
