@@ -16,6 +16,7 @@ export default tseslint.config(
       'bench/results/',
       '.fieldlake/',
       'dev-dist/',
+      'scratch/',
     ],
   },
   js.configs.recommended,

@@ -52,6 +52,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     bodyLimit: JSON_BODY_LIMIT,
     // Document ids may be 1 024 characters, percent-encoded up to 12 bytes each.
     routerOptions: { maxParamLength: 16 * 1024 },
+    // Unknown fields are a 400, not silently dropped (Fastify's default strips them).
+    ajv: { customOptions: { removeAdditional: false } },
     ...(options.https === undefined ? {} : { https: options.https }),
   }) as unknown as FastifyInstance;
 
@@ -62,7 +64,15 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     return reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
   });
 
+  // While shutting down, in-flight requests finish and their connections close after the
+  // reply: a kept-alive connection would hold the shutdown for the keep-alive timeout (72 s).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
   app.addHook('onSend', async (request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
     for (const [name, value] of Object.entries(securityHeaders)) reply.header(name, value);
     reply.header(API_VERSION_HEADER, String(API_VERSION));
     if (!reply.hasHeader('cache-control')) {

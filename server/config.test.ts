@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseCommand } from './config.ts';
+import { ConfigError, DEFAULT_DEMO_SAMPLES, parseCommand } from './config.ts';
 
 const defaults = { appDir: '/opt/fieldlake/build/app', cwd: '/home/tech' };
 
@@ -13,7 +13,28 @@ describe('parseCommand', () => {
         dataDir: '/home/tech/.fieldlake',
         appDir: defaults.appDir,
         logLevel: 'info',
+        tlsCert: undefined,
+        tlsKey: undefined,
+        demoSamples: DEFAULT_DEMO_SAMPLES,
+        publicUrl: undefined,
       },
+    });
+  });
+
+  it('takes TLS files in pairs, a demo size and a public URL', () => {
+    expect(() => parseCommand(['--tls-cert', 'c.pem'], {}, defaults)).toThrow(
+      /both --tls-cert and --tls-key/,
+    );
+    expect(
+      parseCommand(['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--demo', '0'], {}, defaults),
+    ).toMatchObject({
+      config: { tlsCert: '/home/tech/c.pem', tlsKey: '/home/tech/k.pem', demoSamples: 0 },
+    });
+    expect(() => parseCommand(['--demo', '-5'], {}, defaults)).toThrow(ConfigError);
+    expect(() => parseCommand(['--demo', '1e12'], {}, defaults)).toThrow(/Invalid demo size/);
+    expect(() => parseCommand(['--public-url', 'ftp://x'], {}, defaults)).toThrow(/public URL/);
+    expect(parseCommand([], { FIELDLAKE_DEMO: '1000' }, defaults)).toMatchObject({
+      config: { demoSamples: 1000 },
     });
   });
 

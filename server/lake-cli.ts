@@ -399,8 +399,9 @@ async function main(argv: readonly string[]): Promise<number> {
         `"${words}" takes ${command.args.length === 0 ? 'no arguments' : command.args.join(' ')}`,
       );
     }
-    for (const [name, value] of Object.entries(parsed.values)) {
-      if (value === undefined || name === 'data' || name === 'help') continue;
+    // parseArgs leaves options that were not given out of `values`.
+    for (const name of Object.keys(parsed.values)) {
+      if (name === 'data' || name === 'help') continue;
       if (!(command.accepts as string[]).includes(name)) {
         throw new UsageError(`"${words}" does not take --${name}`);
       }

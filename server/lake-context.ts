@@ -68,7 +68,7 @@ export async function openLake(options: OpenLakeOptions): Promise<OpenLake> {
     docs,
     async close() {
       await stopGc();
-      await derived.applyUpTo(0);
+      await derived.close();
       await blobs.close();
       await meta.close();
     },

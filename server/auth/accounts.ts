@@ -8,6 +8,7 @@ import type { LakeSettings } from '../lake.ts';
 import type { AccountStore, Role, TokenRecord, UserRecord } from '../meta/types.ts';
 import type { Principal } from './principal.ts';
 import {
+  codePointLength,
   hashPassword,
   MAX_PASSWORD_LENGTH,
   passwordProblem,
@@ -64,7 +65,7 @@ function fail(code: ApiErrorCode, message: string, reason?: string): never {
 }
 
 export function checkUserName(name: string): string {
-  if (!userNameRule.test(name) || [...name].length > MAX_USER_NAME_LENGTH) {
+  if (!userNameRule.test(name) || codePointLength(name) > MAX_USER_NAME_LENGTH) {
     fail(
       'bad_request',
       `Invalid user name "${name}": 1–${MAX_USER_NAME_LENGTH} letters, digits and . _ @ + -, starting with a letter or digit`,
@@ -364,7 +365,7 @@ export async function signInWithPassword(
   password: string,
   label?: string,
 ): Promise<Session> {
-  if ([...password].length > MAX_PASSWORD_LENGTH) fail('unauthorized', wrongCredentials);
+  if (codePointLength(password) > MAX_PASSWORD_LENGTH) fail('unauthorized', wrongCredentials);
   const user = await ctx.meta.getUserByName(name);
   const matches =
     user === undefined || user.passwordHash === null

@@ -50,11 +50,13 @@ function bearer(secret: string) {
 
 function expectRefusal(response: LightMyRequestResponse, status: number, reason?: string) {
   expect(response.statusCode, response.body).toBe(status);
-  const body = response.json<{ error: { code: string; status: number; reason?: string } }>();
+  const body = response.json<{
+    error: { code: string; status: number; message: string; reason?: string };
+  }>();
   expect(body.error.status).toBe(status);
   expect(body.error.code).toBe(status === 401 ? 'unauthorized' : 'forbidden');
   if (reason !== undefined) expect(body.error.reason).toBe(reason);
-  return body.error as { message: string };
+  return body.error;
 }
 
 const protectedRoutes = [

@@ -93,9 +93,19 @@ function refusalMessage(refusal: Refusal, secret: string | null): string {
   }
 }
 
+/**
+ * The Set-Cookie value of a session: HttpOnly (no script reads it), SameSite=Strict (no other
+ * site's page sends it), Secure when the lake is served over TLS.
+ */
+export function sessionCookie(secret: string, maxAgeSeconds: number, secure: boolean): string {
+  const attributes = ['HttpOnly', 'SameSite=Strict', 'Path=/', `Max-Age=${maxAgeSeconds}`];
+  if (secure) attributes.push('Secure');
+  return [`${SESSION_COOKIE}=${secret}`, ...attributes].join('; ');
+}
+
 /** The Set-Cookie value that makes a browser forget the session cookie. */
 export function clearedSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure ? '; Secure' : ''}`;
+  return sessionCookie('', 0, secure);
 }
 
 /**

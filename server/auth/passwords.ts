@@ -47,9 +47,19 @@ function normalize(password: string): string {
   return password.normalize('NFC');
 }
 
+/**
+ * Length in Unicode code points, the unit JSON Schema's minLength/maxLength count in, so the
+ * route schemas and these checks agree.
+ */
+export function codePointLength(text: string): number {
+  let length = 0;
+  for (const _ of text) length++;
+  return length;
+}
+
 /** Why a password cannot be used, or null when it can. */
 export function passwordProblem(password: string): string | null {
-  const length = [...normalize(password)].length;
+  const length = codePointLength(normalize(password));
   if (length < MIN_PASSWORD_LENGTH) {
     return `A password needs at least ${MIN_PASSWORD_LENGTH} characters`;
   }

@@ -331,6 +331,14 @@ describe('/api/users', () => {
     expect(patched.json()).toMatchObject({ user: { role: 'analyst', sites: [], disabled: true } });
   });
 
+  it('accepts unicode names (the schema pattern runs in unicode mode)', async () => {
+    const response = await call('POST', '/api/users', {
+      as: admin.session,
+      body: { name: 'zoé.martin@plant-a', role: 'analyst' },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+  });
+
   it('answers 409 for a duplicate name and 404 for an unknown user', async () => {
     const duplicate = await call('POST', '/api/users', {
       as: admin.session,

@@ -2,8 +2,7 @@
 // are checked by JSON schemas before a handler runs; the rules behind them live in accounts.ts,
 // shared with the admin CLI. Errors are thrown (HttpError/AccountError) and become the envelope
 // in the app's error handler.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE } from '../../src/shared/wire/lake.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../http/errors.ts';
 import type { Lake } from '../lake.ts';
 import type { Role } from '../meta/types.ts';
@@ -33,7 +32,13 @@ import {
   USER_NAME_PATTERN,
   type IssuedTokenKind,
 } from './accounts.ts';
-import { clearedSessionCookie, requireAdmin, requireSession, requireUser } from './auth-plugin.ts';
+import {
+  clearedSessionCookie,
+  requireAdmin,
+  requireSession,
+  requireUser,
+  sessionCookie,
+} from './auth-plugin.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './passwords.ts';
 import type {
   SessionCreated,
@@ -173,14 +178,14 @@ interface NewTokenBody {
 /** Sessions are labelled with the browser that made them, for a future "your sessions" list. */
 function sessionLabel(request: FastifyRequest): string {
   const agent = request.headers['user-agent'];
-  const printable = typeof agent === 'string' ? agent.replace(/[\u0000-\u001f\u007f]/g, '') : '';
+  const printable = typeof agent === 'string' ? agent.replace(/\p{Cc}/gu, '') : '';
   return printable.trim() === '' ? 'session' : printable.slice(0, MAX_LABEL_LENGTH);
 }
 
 export function registerAuthRoutes(app: FastifyInstance, lake: Lake): void {
-  const sessionCookie = (session: Session): string => {
+  const cookieFor = (session: Session): string => {
     const maxAge = Math.max(0, Math.floor((session.expiresAt - lake.now()) / 1000));
-    return `${SESSION_COOKIE}=${session.secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${lake.settings.secure ? '; Secure' : ''}`;
+    return sessionCookie(session.secret, maxAge, lake.settings.secure);
   };
 
   const grantedSites = async (userId: string): Promise<string[]> =>
@@ -202,7 +207,7 @@ export function registerAuthRoutes(app: FastifyInstance, lake: Lake): void {
           reason: 'invalid_request',
         });
       }
-      reply.header('set-cookie', sessionCookie(session));
+      reply.header('set-cookie', cookieFor(session));
       return {
         user: {
           id: session.user.id,
@@ -222,7 +227,7 @@ export function registerAuthRoutes(app: FastifyInstance, lake: Lake): void {
     { schema: { querystring: schemas.link }, exposeHeadRoute: false },
     async (request, reply) => {
       const session = await signInWithLink(lake, request.query.token, sessionLabel(request));
-      return reply.header('set-cookie', sessionCookie(session)).redirect('/', 303);
+      return reply.header('set-cookie', cookieFor(session)).redirect('/', 303);
     },
   );
 
@@ -240,7 +245,7 @@ export function registerAuthRoutes(app: FastifyInstance, lake: Lake): void {
     };
   });
 
-  app.delete('/api/session', async (request, reply: FastifyReply) => {
+  app.delete('/api/session', async (request, reply) => {
     const principal = requireUser(request);
     if (principal.kind !== 'session') {
       throw new HttpError(

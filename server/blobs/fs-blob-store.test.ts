@@ -43,6 +43,11 @@ function objectFile(root: string, sha: string): string {
   return path.join(root, 'objects', sha.slice(0, 2), sha);
 }
 
+function json(bytes: Uint8Array | undefined): unknown {
+  expect(bytes).toBeDefined();
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
 /** Every file under `dir`, relative, recursively. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -236,7 +241,9 @@ describe('FsBlobStore survives kill -9', () => {
       }),
     );
     try {
-      const deadline = Date.now() + 8_000;
+      // Generous: about 2 s for the whole test on an idle machine, but a loaded one starts
+      // node slowly, and a timeout here would say nothing about durability.
+      const deadline = Date.now() + 15_000;
       while (stdout.split('\n').length - 1 < atLeast) {
         if (child.exitCode !== null) throw new Error(`the writer died: ${stderr}`);
         if (Date.now() > deadline) throw new Error(`the writer is too slow: ${stderr}`);
@@ -257,7 +264,7 @@ describe('FsBlobStore survives kill -9', () => {
     const root = await tempRoot();
     try {
       const acknowledged: string[] = [];
-      for (let run = 0; run < 3; run += 1) {
+      for (let run = 0; run < 4; run += 1) {
         acknowledged.push(...(await runAndKill(root, 3 + Math.floor(Math.random() * 6))));
       }
       const store = await openFsBlobStore(root);
@@ -306,20 +313,37 @@ describe('FsBlobStore survives kill -9', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
-  }, 20_000);
+  }, 60_000);
 });
+
+/**
+ * Mounts a small tmpfs at `dir` (created if needed) for the test, or skips the test with the
+ * reason: mounting needs root (and a container that allows it).
+ */
+async function mountTmpfs(
+  context: { skip: (note?: string) => never },
+  dir: string,
+  size: string,
+): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    context.skip(`needs root to mount a ${size} tmpfs (run the unit tests as root to include it)`);
+  }
+  await mkdir(dir, { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (error) {
+    context.skip(`mounting a tmpfs failed (${String(error).split('\n')[0] ?? ''})`);
+  }
+}
 
 describe('FsBlobStore on a full disk', () => {
   it('reports no_space, keeps nothing of the failed write and all of the earlier ones', async (context) => {
-    if (process.getuid?.() !== 0) {
-      context.skip('needs root to mount a 2 MiB tmpfs (run the unit tests as root to include it)');
-    }
     const dir = await tempRoot();
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'pipe' });
+      await mountTmpfs(context, dir, '2m');
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
-      context.skip(`mounting a tmpfs failed (${String(error).split('\n')[0] ?? ''})`);
+      throw error;
     }
     try {
       const store = await openFsBlobStore(dir);
@@ -382,6 +406,48 @@ describe('FsBlobStore on a full disk', () => {
     } finally {
       execFileSync('umount', [dir]);
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('FsBlobStore with zarr/ on another filesystem', () => {
+  it('copies instead of linking, and still replaces keys atomically', async (context) => {
+    const root = await tempRoot();
+    const zarrDir = path.join(root, 'zarr');
+    try {
+      await mountTmpfs(context, zarrDir, '4m');
+    } catch (error) {
+      await rm(root, { recursive: true, force: true });
+      throw error;
+    }
+    try {
+      const store = await openFsBlobStore(root);
+      const v1 = randomBlob(10_000);
+      const v2 = randomBlob(10_000);
+      await store.put(sha256Of(v1), v1);
+      await store.put(sha256Of(v2), v2);
+      const node = [zarrNodeName('ds'), zarrNodeName('sig')];
+      await store.writeZarrMetadata([], { node_type: 'group' });
+      await store.writeZarrMetadata(node, { node_type: 'array' });
+      await store.setZarrChunk(node, ['c', '0'], sha256Of(v1));
+      await store.setZarrChunk(node, ['c', '0'], sha256Of(v2));
+      expectBytes(await store.readZarr(node, ['c', '0']), v2);
+      expect(json(await store.readZarr(node, ['zarr.json']))).toEqual({ node_type: 'array' });
+      const key = path.join(zarrDir, 'ds', 'sig', 'c', '0');
+      expect((await stat(key)).dev).not.toBe((await stat(objectFile(root, sha256Of(v2)))).dev);
+      expect(await filesUnder(zarrDir)).toEqual(['ds/sig/c/0', 'ds/sig/zarr.json', 'zarr.json']);
+      expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
+      await store.removeZarrNode([zarrNodeName('ds')]);
+      expect(await filesUnder(zarrDir)).toEqual(['zarr.json']);
+      // The whole view, when zarr/ is itself the mount point.
+      await store.removeZarrNode([]);
+      expect(await readdir(zarrDir)).toEqual([]);
+      await store.writeZarrMetadata([], { node_type: 'group' });
+      expect(await filesUnder(zarrDir)).toEqual(['zarr.json']);
+      await store.close();
+    } finally {
+      execFileSync('umount', [zarrDir]);
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -8,7 +8,8 @@
 //
 // Everything is written to a temp file, fsynced, renamed into place and its directory fsynced,
 // so a crash (kill -9 or power loss) never leaves half a blob under a hash or a Zarr key, and
-// an acknowledged write survives. All of it must sit on one filesystem (rename, hard links).
+// an acknowledged write survives. objects/, uploads/ and tmp/ must share one filesystem
+// (rename); zarr/ may be another (a mount): its keys are then copies instead of hard links.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import {
@@ -652,43 +653,78 @@ class FsBlobStore implements BlobStore {
       throw new BlobStoreError('invalid', 'the metadata is not JSON', {}, { cause: error });
     }
     if (typeof (json as unknown) !== 'string') throw invalid('the metadata is not a JSON object');
-    const dir = this.zarrDir(zarrPath);
-    try {
-      await this.mkdirDurable(dir);
-    } catch (error) {
-      throw storeError(error);
-    }
-    await this.writeFileAtomic(path.join(dir, ZARR_METADATA_KEY), json);
+    await this.placeZarrFile(path.join(this.zarrDir(zarrPath), ZARR_METADATA_KEY), async (temp) => {
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(json);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
   }
 
   async setZarrChunk(zarrPath: ZarrPath, key: readonly string[], sha256: string): Promise<void> {
     checkZarrPath(zarrPath);
     checkZarrChunkKey(key);
     checkSha(sha256);
-    const target = path.join(this.zarrDir(zarrPath), ...key);
     const object = this.objectPath(sha256);
-    const temp = this.tempPath();
-    try {
-      await this.mkdirDurable(path.dirname(target));
+    await this.placeZarrFile(path.join(this.zarrDir(zarrPath), ...key), async (temp) => {
       try {
         // A hard link shares the object's (verified, read-only) inode: no copy, and the key
         // keeps its bytes even after the object is garbage-collected.
         await link(object, temp);
       } catch (error) {
         if (isMissing(error)) throw new BlobStoreError('not_found', `no blob ${sha256}`);
-        // EXDEV/EPERM/ENOTSUP: no hard links here; EMLINK: this inode has the most links the
-        // filesystem allows (a common chunk, e.g. all fill value, under thousands of keys).
+        // EXDEV: zarr/ is on another filesystem; EPERM/ENOTSUP: no hard links there; EMLINK:
+        // the inode has the most links the filesystem allows (a common chunk, e.g. all fill
+        // value, under thousands of keys). A durable copy does instead.
         if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'].includes(errnoOf(error) ?? '')) {
           throw error;
         }
         await this.copyDurable(object, temp, sha256);
       }
-      // rename(2) replaces the key atomically: a reader sees the old chunk or the new one.
+    });
+  }
+
+  /**
+   * Puts a file of the Zarr view in place atomically: `fill` creates it complete and durable
+   * under a temp name, rename(2) replaces the target (a reader sees the old file or the new
+   * one, never a mix), then the folder is fsynced. The temp lives in tmp/, which open()
+   * empties after a crash; only when zarr/ is on another filesystem (rename: EXDEV) does it
+   * live beside the target, under a dotted name that is never a key.
+   */
+  private async placeZarrFile(
+    target: string,
+    fill: (temp: string) => Promise<void>,
+  ): Promise<void> {
+    const dir = path.dirname(target);
+    try {
+      await this.mkdirDurable(dir);
+      try {
+        await this.fillAndRename(this.tempPath(), target, fill);
+      } catch (error) {
+        if (errnoOf(error) !== 'EXDEV') throw error;
+        const beside = path.join(dir, `.fieldlake-tmp-${randomBytes(12).toString('hex')}`);
+        await this.fillAndRename(beside, target, fill);
+      }
+      await fsyncDir(dir);
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  private async fillAndRename(
+    temp: string,
+    target: string,
+    fill: (temp: string) => Promise<void>,
+  ): Promise<void> {
+    try {
+      await fill(temp);
       await rename(temp, target);
-      await fsyncDir(path.dirname(target));
     } catch (error) {
       await rm(temp, { force: true });
-      throw storeError(error);
+      throw error;
     }
   }
 
@@ -730,12 +766,26 @@ class FsBlobStore implements BlobStore {
     try {
       await rename(dir, trash);
     } catch (error) {
-      if (isMissing(error) || errnoOf(error) === 'ENOTDIR') return;
-      throw error;
+      const code = errnoOf(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      // zarr/ on another filesystem (EXDEV) or a mount point itself (EBUSY): remove in place.
+      if (code !== 'EXDEV' && code !== 'EBUSY') throw error;
+      await this.removeInPlace(dir, zarrPath.length === 0);
+      return;
     }
     if (zarrPath.length === 0) await mkdir(this.zarr);
     await fsyncDir(path.dirname(dir));
     await rm(trash, { recursive: true, force: true });
+  }
+
+  private async removeInPlace(dir: string, keepDir: boolean): Promise<void> {
+    if (!keepDir) {
+      await rm(dir, { recursive: true, force: true });
+      return;
+    }
+    for (const name of await readdir(dir)) {
+      await rm(path.join(dir, name), { recursive: true, force: true });
+    }
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   checkZarrKey,
   checkZarrPath,
   decodeZarrNodeName,
+  splitZarrFilePath,
   ZARR_NODE_NAME_MAX,
   zarrNodeName,
 } from './zarr-path.ts';
@@ -293,5 +294,43 @@ describe('chunk keys', () => {
         checkZarrKey(['.zarray']);
       }),
     ).toBe('invalid');
+  });
+});
+
+describe('splitZarrFilePath', () => {
+  it.each([
+    [['zarr.json'], [], ['zarr.json']],
+    [['ds', 'zarr.json'], ['ds'], ['zarr.json']],
+    [
+      ['ds', 'sig', 'c', '0'],
+      ['ds', 'sig'],
+      ['c', '0'],
+    ],
+    [
+      ['ds', 'c', 'c', '12'],
+      ['ds', 'c'],
+      ['c', '12'],
+    ],
+    [['ds', 'c', 'zarr.json'], ['ds', 'c'], ['zarr.json']],
+    [
+      ['ds', 'sig.pyramid', '2', 'c', '7', '0'],
+      ['ds', 'sig.pyramid', '2'],
+      ['c', '7', '0'],
+    ],
+  ])('splits %j', (segments, path, key) => {
+    expect(splitZarrFilePath(segments)).toEqual({ path, key });
+  });
+
+  it.each([
+    [[]],
+    [['ds']],
+    [['ds', 'c']],
+    [['ds', 'sig', 'c', '0', 'x']],
+    [['..', 'zarr.json']],
+    [['ds', 'sig', 'c', '..']],
+    [['ds', 'zarr.json', 'zarr.json']],
+    [['ds', '.zattrs']],
+  ])('rejects %j', (segments) => {
+    expect(codeOf(() => splitZarrFilePath(segments))).toBe('invalid');
   });
 });

@@ -158,3 +158,30 @@ export function checkZarrKey(key: readonly string[]): void {
   if (Array.isArray(key) && key.length === 1 && key[0] === ZARR_METADATA_KEY) return;
   checkZarrChunkKey(key);
 }
+
+/**
+ * Splits the segments of a file of the view (a URL of the HTTP view, `/api/zarr/<…>`) into the
+ * node path and the key that readZarr takes: `…/zarr.json`, or `…/c/<i>[/<j>…]`. The first
+ * segment (when any) is always the dataset's node, whatever the split, which is what access
+ * checks need. Throws BlobStoreError `invalid` for anything that is not such a file.
+ */
+export function splitZarrFilePath(segments: readonly string[]): {
+  path: string[];
+  key: string[];
+} {
+  const last = segments.at(-1);
+  let split: number;
+  if (last === ZARR_METADATA_KEY) {
+    split = segments.length - 1;
+  } else {
+    split = segments.lastIndexOf('c');
+    if (split < 0 || split === segments.length - 1) {
+      throw invalid('a file of the Zarr view is a zarr.json or a chunk key c/<i>…');
+    }
+  }
+  const zarrPath = segments.slice(0, split);
+  const key = segments.slice(split);
+  checkZarrPath(zarrPath);
+  checkZarrKey(key);
+  return { path: zarrPath, key };
+}

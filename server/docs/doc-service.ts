@@ -27,6 +27,20 @@ interface Prepared {
   write: DocWrite;
 }
 
+/**
+ * How a conflict shows the stored state, as every storage does (src/jio/documents.ts): the
+ * document, a tombstone `{_rev, _deleted: true}`, or null — and null for what the writer may
+ * not see.
+ */
+export function currentState(
+  principal: Principal,
+  stored: StoredDoc | null,
+): Record<string, unknown> | null {
+  if (stored === null || !canSee(principal, stored.site)) return null;
+  if (stored.deleted) return { _rev: stored.rev, _deleted: true };
+  return withRev(stored);
+}
+
 function failure(id: string, error: unknown): WireBulkResult {
   const { body } = mapError(error);
   return { id, ok: false, error: body.error };
@@ -98,12 +112,6 @@ export class DocService {
           if (item.write.deleted) await this.#dropAttachments(item.write.id);
         }
       } else {
-        const current =
-          outcome.current === null || outcome.current.deleted
-            ? null
-            : canSee(principal, outcome.current.site)
-              ? withRev(outcome.current)
-              : null;
         results[item.index] = {
           id: outcome.id,
           ok: false,
@@ -111,8 +119,8 @@ export class DocService {
             code: 'conflict',
             status: 409,
             message: `Document "${outcome.id}" is not at the assumed revision`,
-            reason: 'conflict',
-            current,
+            reason: 'revision_conflict',
+            current: currentState(principal, outcome.current),
           },
         };
       }
@@ -147,7 +155,7 @@ export class DocService {
     ) {
       throw new DocumentRuleError('invalid_revision', 'assumedRev must be a revision or null');
     }
-    const assumedRev = assumed as string | null | undefined;
+    const assumedRev = assumed;
     if (current !== undefined && !current.deleted && !canSee(principal, current.site)) {
       throw new HttpError('forbidden', `You may not write "${id}"`);
     }

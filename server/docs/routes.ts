@@ -84,8 +84,8 @@ function single(
   if (result.ok) return { id: result.id, rev: result.rev };
   const { error } = result;
   if (error.status === 409) {
-    throw new HttpError(conflictAs, `Document "${result.id}" is not at revision given`, {
-      reason: 'conflict',
+    throw new HttpError(conflictAs, `Document "${result.id}" is not at the revision given`, {
+      reason: 'revision_mismatch',
       current: error.current ?? null,
     });
   }

@@ -10,6 +10,7 @@ import {
 } from '../../src/shared/wire/api.ts';
 import { QueryInputError, QuerySyntaxError } from '../../src/shared/query/index.ts';
 import { DocumentRuleError } from '../../src/shared/wire/document-rules.ts';
+import { UPLOAD_OFFSET_HEADER } from '../../src/shared/wire/lake.ts';
 import { BlobStoreError } from '../blobs/types.ts';
 import { MetaStoreError } from '../meta/types.ts';
 
@@ -91,7 +92,12 @@ export function mapError(error: unknown): MappedError {
       error.code === 'no_space'
         ? 'The lake is out of disk space: nothing was stored; retry later'
         : error.message;
-    return mapped(code, message, { reason: error.code });
+    const result = mapped(code, message, { reason: error.code });
+    // A resumable upload at the wrong offset learns where to resume from.
+    if (error.code === 'offset_mismatch' && error.details.held !== undefined) {
+      result.headers[UPLOAD_OFFSET_HEADER] = String(error.details.held);
+    }
+    return result;
   }
   if (error instanceof MetaStoreError) {
     if (error.code === 'no_space') {

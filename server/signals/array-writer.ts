@@ -6,29 +6,16 @@
 import {
   allocate,
   type ChunkLayout,
-  chunkStats,
   encodeChunk,
   type SignalArray,
 } from '../../src/shared/chunk/index.ts';
-import { toJsonNumber } from '../../src/shared/signal/json-number.ts';
 import { type ManifestEntry, manifestPageSize, pageId } from '../../src/shared/signal/types.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { OpenLake } from '../lake-context.ts';
 import { writeOrThrow } from './write-docs.ts';
 
-/** Statistics of one encoded chunk's valid values, as its manifest entry carries them. */
-export type EntryStats = (values: SignalArray) => Omit<ManifestEntry, 'sha256' | 'count'>;
-
-export const sampleStats: EntryStats = (values) => {
-  const stats = chunkStats(values);
-  return {
-    min: toJsonNumber(stats.min),
-    max: toJsonNumber(stats.max),
-    mean: toJsonNumber(stats.mean),
-    finite: stats.count,
-    nanCount: stats.nanCount,
-  };
-};
+/** The manifest entry of one encoded chunk from its valid values (samples or buckets). */
+export type EntryOf = (sha256: string, values: SignalArray) => ManifestEntry;
 
 export interface ArrayWriterOptions {
   opened: OpenLake;
@@ -37,9 +24,8 @@ export interface ArrayWriterOptions {
   arrayId: string;
   /** The codec layout of one chunk, in values (for a level: 4 × buckets per chunk). */
   layout: ChunkLayout;
-  /** Values per manifest entry's `count` unit (4 for pyramid levels: one bucket = 4 values). */
-  valuesPerItem: number;
-  stats: EntryStats;
+  /** manifestEntry for samples, levelManifestEntry for buckets (src/shared/signal). */
+  entry: EntryOf;
 }
 
 export class ArrayWriter {
@@ -77,7 +63,7 @@ export class ArrayWriter {
   }
 
   async #flushChunk(): Promise<void> {
-    const { opened, layout, valuesPerItem, stats } = this.options;
+    const { opened, layout, entry } = this.options;
     const values = this.#buffer.subarray(0, this.#filled);
     // encodeChunk may share the buffer's memory (bytes codec, full chunk): copy a full buffer
     // first, since it is refilled right after.
@@ -89,9 +75,9 @@ export class ArrayWriter {
       storedAt: opened.lake.now(),
       uploader: null,
     });
-    const count = this.#filled / valuesPerItem;
-    this.#entries.push({ sha256: encoded.sha256, count, ...stats(values) });
-    this.#items += count;
+    const made = entry(encoded.sha256, values);
+    this.#entries.push(made);
+    this.#items += made.count;
     this.#filled = 0;
     if (this.#entries.length === manifestPageSize) await this.#flushPage();
   }

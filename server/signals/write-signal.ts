@@ -10,9 +10,11 @@ import {
   validateLayout,
 } from '../../src/shared/chunk/index.ts';
 import { toJsonNumber } from '../../src/shared/signal/json-number.ts';
-import { createPyramidBuilder } from '../../src/shared/signal/pyramid.ts';
+import { levelManifestEntry, manifestEntry } from '../../src/shared/signal/manifest.ts';
+import { createPyramidBuilder, type LevelArray } from '../../src/shared/signal/pyramid.ts';
 import {
   bucketLength,
+  levelCount,
   levelDtype,
   levelId,
   type NewSignal,
@@ -21,44 +23,16 @@ import {
 } from '../../src/shared/signal/types.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { OpenLake } from '../lake-context.ts';
-import { ArrayWriter, type EntryStats, sampleStats } from './array-writer.ts';
+import { ArrayWriter } from './array-writer.ts';
 import { writeOrThrow } from './write-docs.ts';
 
-/** Buckets per pyramid chunk: 2^16 buckets × 4 float32 values = 1 MiB. */
-export const LEVEL_CHUNK_BUCKETS = 2 ** 16;
+/**
+ * Buckets per pyramid chunk: 2^12 buckets × 4 float32 values = 64 KiB — about what a chart
+ * reads for one screen width, and small enough that the short top levels waste little padding.
+ */
+export const LEVEL_CHUNK_BUCKETS = 2 ** 12;
 
 const bytesCodec = [{ name: 'bytes' as const, configuration: { endian: 'little' as const } }];
-
-/** A level chunk's manifest statistics: over its buckets' min, max and count-weighted mean. */
-const levelStats: EntryStats = (values) => {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let sum = 0;
-  let finite = 0;
-  let empty = 0;
-  for (let i = 0; i + 3 < values.length; i += 4) {
-    const count = values[i + 3] ?? 0;
-    const bucketMin = values[i] ?? Number.NaN;
-    if (Number.isNaN(bucketMin)) {
-      empty++;
-      continue;
-    }
-    min = Math.min(min, bucketMin);
-    max = Math.max(max, values[i + 1] ?? Number.NaN);
-    if (count > 0) {
-      sum += (values[i + 2] ?? 0) * count;
-      finite += count;
-    }
-  }
-  const none = empty * 4 === values.length;
-  return {
-    min: toJsonNumber(none ? Number.NaN : min),
-    max: toJsonNumber(none ? Number.NaN : max),
-    mean: toJsonNumber(finite === 0 ? Number.NaN : sum / finite),
-    finite,
-    nanCount: empty,
-  };
-};
 
 export function signalHeader(spec: NewSignal): SignalHeader {
   const layout = validateLayout({
@@ -85,8 +59,13 @@ export function signalHeader(spec: NewSignal): SignalHeader {
 
 export interface WriteSignalOptions {
   signal?: AbortSignal;
-  /** Buckets per pyramid chunk (a power of two; default 2^16). */
+  /** Buckets per pyramid chunk (a power of two; default 2^12). */
   levelChunkBuckets?: number;
+  /**
+   * The number of samples the source will give, when known: the header and every level
+   * header are then created in one write instead of one per level.
+   */
+  expectedLength?: number;
 }
 
 export async function writeSignal(
@@ -108,14 +87,13 @@ export async function writeSignal(
     }),
   };
   // The header exists first (pages need their parent); length 0 shows nothing yet.
-  await writeOrThrow(opened, principal, { id, doc: { ...header } });
+  const headerWrite = { id, doc: { ...header } };
   const raw = new ArrayWriter({
     opened,
     principal,
     arrayId: id,
     layout,
-    valuesPerItem: 1,
-    stats: sampleStats,
+    entry: manifestEntry,
   });
   const pyramid = createPyramidBuilder({ dtype: header.dtype });
   const chunkBuckets = options.levelChunkBuckets ?? LEVEL_CHUNK_BUCKETS;
@@ -128,8 +106,7 @@ export async function writeSignal(
         principal,
         arrayId: levelId(id, level),
         layout: { dtype: pyramid.dtype, chunkLength: 4 * chunkBuckets, codecs: bytesCodec },
-        valuesPerItem: 4,
-        stats: levelStats,
+        entry: (sha256, values) => levelManifestEntry(sha256, values as LevelArray),
       });
       levels.set(level, writer);
     }
@@ -149,6 +126,17 @@ export async function writeSignal(
     columns: ['min', 'max', 'mean', 'count'],
   });
   const announced = new Set<number>();
+  const expected = options.expectedLength === undefined ? 0 : levelCount(options.expectedLength);
+  for (let level = 1; level <= expected; level++) announced.add(level);
+  await writeOrThrow(
+    opened,
+    principal,
+    headerWrite,
+    ...[...announced].map((level) => ({
+      id: levelId(id, level),
+      doc: { ...levelHeader(level, 0) },
+    })),
+  );
   const announce = async (level: number): Promise<void> => {
     if (announced.has(level)) return;
     announced.add(level);

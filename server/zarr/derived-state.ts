@@ -19,6 +19,7 @@ import {
 const SETTING = 'derived_seq';
 const PAGE_SIZE = 1024;
 const BATCH = 500;
+const PERSIST_EVERY = 1000;
 
 interface ArrayTarget {
   path: ZarrPath;
@@ -34,6 +35,7 @@ function text(value: unknown): string | undefined {
 
 export class DerivedState {
   #applied = 0;
+  #stored = 0;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -44,8 +46,26 @@ export class DerivedState {
   /** Reads the position reached and replays what a crash left unapplied. */
   async start(): Promise<void> {
     this.#applied = Number((await this.lake.meta.getSetting(SETTING)) ?? '0');
+    this.#stored = this.#applied;
     await this.lake.blobs.writeZarrMetadata([], ROOT_GROUP);
     await this.applyUpTo(await this.lake.meta.currentSeq());
+  }
+
+  /**
+   * Stores the position reached — not after every write (each store write is an fsync), but
+   * every PERSIST_EVERY changes and at close: replaying a few changes after a crash costs less
+   * than an fsync per write, and applying a change twice is harmless.
+   */
+  async #remember(force: boolean): Promise<void> {
+    if (!force && this.#applied - this.#stored < PERSIST_EVERY) return;
+    await this.lake.meta.setSetting(SETTING, String(this.#applied));
+    this.#stored = this.#applied;
+  }
+
+  /** Waits for pending applications and stores the position reached. */
+  async close(): Promise<void> {
+    await this.#queue;
+    if (this.#applied !== this.#stored) await this.#remember(true);
   }
 
   get applied(): number {
@@ -66,7 +86,7 @@ export class DerivedState {
           await this.#applyOne(doc);
           this.#applied = doc.seq;
         }
-        await this.lake.meta.setSetting(SETTING, String(this.#applied));
+        await this.#remember(false);
       }
     });
     // A failure (a full disk) stops here; the next write or the next start retries.

@@ -58,9 +58,14 @@ export function signalArrayMetadata(layout: ChunkLayout, body: JsonObject, name:
   };
 }
 
-/** A pyramid level: 2-D [buckets, 4] (min, max, mean, count), chunk [chunkLength, 4]. */
+/**
+ * A pyramid level: 2-D [buckets, 4] (min, max, mean, count), chunk [chunkLength, 4]. The bucket
+ * dimension is named per level: levels of one signal sit in one group with different bucket
+ * counts, and readers that key dimensions by name (xarray) refuse one name with two sizes.
+ */
 export function levelArrayMetadata(layout: ChunkLayout, body: JsonObject, name: string): object {
   const base = zarrArrayMetadata(layout, lengthOf(body));
+  const level = typeof body.level === 'number' ? body.level : 0;
   return {
     ...base,
     shape: [base.shape[0], 4],
@@ -68,7 +73,7 @@ export function levelArrayMetadata(layout: ChunkLayout, body: JsonObject, name: 
       name: 'regular',
       configuration: { chunk_shape: [base.chunk_grid.configuration.chunk_shape[0], 4] },
     },
-    dimension_names: [`${name}_bucket`, 'statistic'],
+    dimension_names: [`${name}_level${level}_bucket`, 'statistic'],
     attributes: {
       level: body.level,
       bucketLength: body.bucketLength,

@@ -52,10 +52,14 @@ export function isList(value: unknown): boolean {
  * serves any number of sites.
  */
 export function sitesParam(sites: readonly string[]): string {
+  return JSON.stringify(checkSites(sites));
+}
+
+export function checkSites(sites: readonly string[]): readonly string[] {
   if (!isList(sites) || sites.some((site) => typeof site !== 'string')) {
     throw invalid('sites must be a list of strings');
   }
-  return JSON.stringify(sites);
+  return sites;
 }
 
 export function isAll(filter: SiteFilter): filter is { all: true } {

@@ -7,8 +7,9 @@
 // NaN is an empty field (pandas and polars read it as NaN/null), ±Infinity is `Infinity` /
 // `-Infinity` (what Python's float(), numpy and JavaScript's Number() parse), -0 keeps its sign.
 import type { Dtype } from '../../../src/shared/chunk/index.ts';
+import { levelColumns } from '../../../src/shared/signal/types.ts';
 import { isoFromUs, needsMicroseconds, rowTimeUs } from './time.ts';
-import { checkedBlocks, columnsOf, LEVEL_COLUMNS, type RowBlock, type SliceInfo } from './types.ts';
+import { checkedBlocks, columnsOf, type RowBlock, type SliceInfo } from './types.ts';
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8; header=present';
 
@@ -30,18 +31,27 @@ export function formatFloat64(value: number): string {
 
 /**
  * A float32 (held in a double) as the shortest text that parses back to the same float32.
- * Any decimal of 6 significant digits survives float32 (FLT_DIG), and 9 always suffice
- * (FLT_DECIMAL_DIG), so at most four tries; Number() then String() drops trailing zeros and
- * picks JavaScript's plain or exponent notation.
+ * Normal float32s survive any 6 significant digits (FLT_DIG) and 9 always suffice
+ * (FLT_DECIMAL_DIG), so a noisy sample costs at most four tries; only values that 6 digits
+ * already hold (round numbers, subnormals) are tried shorter. Number() then String() drops
+ * trailing zeros and picks JavaScript's plain or exponent notation.
  */
 export function formatFloat32(value: number): string {
   const text = special(value);
   if (text !== undefined) return text;
-  for (let digits = 6; digits < 9; digits++) {
-    const shorter = Number(value.toPrecision(digits));
-    if (Math.fround(shorter) === value) return String(shorter);
+  const fits = (digits: number): number | undefined => {
+    const decimal = Number(value.toPrecision(digits));
+    return Math.fround(decimal) === value ? decimal : undefined;
+  };
+  const six = fits(6);
+  if (six !== undefined) {
+    for (let digits = 1; digits < 6; digits++) {
+      const shorter = fits(digits);
+      if (shorter !== undefined) return String(shorter);
+    }
+    return String(six);
   }
-  return String(Number(value.toPrecision(9)));
+  return String(fits(7) ?? fits(8) ?? Number(value.toPrecision(9)));
 }
 
 function formatInteger(value: number): string {
@@ -68,7 +78,7 @@ function valueFormatter(dtype: Dtype): (value: number) => string {
 /** The header line (without its line end). */
 export function csvHeader(info: Pick<SliceInfo, 'kind' | 'time'>): string {
   const key = info.time !== null ? 'time' : info.kind === 'level' ? 'bucket' : 'index';
-  return [key, ...(info.kind === 'level' ? LEVEL_COLUMNS : ['value'])].join(',');
+  return [key, ...(info.kind === 'level' ? levelColumns : ['value'])].join(',');
 }
 
 /** The slice as CSV text, in pieces of a few thousand lines. */

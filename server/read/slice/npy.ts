@@ -4,8 +4,8 @@
 // float dtype, columns min, max, mean, count, exactly as the level stores them (count is a
 // float there: npy has one dtype per array). npy has no time column: a reader computes times
 // from t0 and the sample rate of the dataset's JSON.
-import type { Dtype } from '../../../src/shared/chunk/index.ts';
-import { checkedBlocks, columnsOf, ITEM_SIZE, type RowBlock, type SliceInfo } from './types.ts';
+import { bytesPerSample, type Dtype } from '../../../src/shared/chunk/index.ts';
+import { checkedBlocks, columnsOf, type RowBlock, type SliceInfo } from './types.ts';
 
 export const NPY_CONTENT_TYPE = 'application/x-npy';
 
@@ -38,7 +38,7 @@ export function npyHeader(info: Pick<SliceInfo, 'kind' | 'dtype' | 'rows'>): Uin
 
 /** The file's length in bytes, known before any value is read (Content-Length). */
 export function npyByteLength(info: Pick<SliceInfo, 'kind' | 'dtype' | 'rows'>): number {
-  return npyHeader(info).byteLength + info.rows * columnsOf(info) * ITEM_SIZE[info.dtype];
+  return npyHeader(info).byteLength + info.rows * columnsOf(info) * bytesPerSample(info.dtype);
 }
 
 /**

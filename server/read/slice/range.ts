@@ -4,7 +4,7 @@
 // whose time t satisfies start ≤ t < end. Bounds are clamped to the signal; a level's rows are
 // the buckets that overlap the sample range.
 import { HttpError } from '../../http/errors.ts';
-import { instantToUs } from './time.ts';
+import { instantToUs, rowTimeUs } from './time.ts';
 import type { TimeBase } from './types.ts';
 
 /** What of a signal header the range needs. */
@@ -59,10 +59,16 @@ export function parseBound(text: string, name: 'start' | 'end', signal: RangeSig
       'no_time_base',
     );
   }
-  const samples = ((us - time.t0Us) * time.sampleRate) / 1e6;
-  // A time given to the microsecond that falls on a sample must name that sample, whatever
-  // the rounding of the product above.
-  return Math.ceil(samples - 1e-9 * Math.max(1, Math.abs(samples)));
+  // The first sample whose time, to the microsecond as slices print it, is at or after the
+  // instant: a time copied from a CSV slice names exactly that sample, at any rate. The
+  // product is within a fraction of a sample of the answer; the loops settle the rounding.
+  let index = Math.ceil(((us - time.t0Us) * time.sampleRate) / 1e6);
+  if (Math.abs(index) < 2 ** 52) {
+    const at = (sample: number) => rowTimeUs(time, 1, sample);
+    while (at(index - 1) >= us) index--;
+    while (at(index) < us) index++;
+  }
+  return index;
 }
 
 /** The samples [start, end) a request names; 400 when start comes after end. */

@@ -1,7 +1,7 @@
 // What the slice encoders (Arrow IPC, npy, CSV) are given: a description of the rows to write
 // and the rows themselves, block by block, as the chunk reader (rows.ts) decodes them. The
 // encoders know nothing of the lake, so they are tested on arrays made up in the test.
-import type { Dtype, SignalArray } from '../../../src/shared/chunk/index.ts';
+import { bytesPerSample, type Dtype, type SignalArray } from '../../../src/shared/chunk/index.ts';
 
 /** A regular time base: the time of sample i is t0 + i / sampleRate. */
 export interface TimeBase {
@@ -10,9 +10,6 @@ export interface TimeBase {
   /** Samples per second (> 0). */
   sampleRate: number;
 }
-
-/** The value columns of a pyramid level row, in their stored (interleaved) order. */
-export const LEVEL_COLUMNS = ['min', 'max', 'mean', 'count'] as const;
 
 export interface SliceInfo {
   /** `raw`: one `value` column of the signal's dtype; `level`: min, max, mean, count. */
@@ -39,14 +36,6 @@ export interface RowBlock {
   values: SignalArray;
 }
 
-/** Bytes per value of each dtype. */
-export const ITEM_SIZE: Readonly<Record<Dtype, number>> = {
-  float32: 4,
-  float64: 8,
-  int16: 2,
-  int32: 4,
-};
-
 /** Values per row of a slice. */
 export function columnsOf(info: Pick<SliceInfo, 'kind'>): 1 | 4 {
   return info.kind === 'level' ? 4 : 1;
@@ -70,7 +59,7 @@ export async function* checkedBlocks(
   const end = info.first + info.rows;
   for await (const block of blocks) {
     const rows = rowsOf(info, block);
-    if (block.values.BYTES_PER_ELEMENT !== ITEM_SIZE[info.dtype]) {
+    if (block.values.BYTES_PER_ELEMENT !== bytesPerSample(info.dtype)) {
       throw new Error(
         `slice block holds ${block.values.BYTES_PER_ELEMENT}-byte values, not ${info.dtype}`,
       );

@@ -10,11 +10,7 @@ import {
   encodeChunk,
   type SignalArray,
 } from '../../shared/chunk/index.ts';
-import {
-  entriesByPage,
-  manifestEntry,
-  updatePageEntries,
-} from '../../shared/signal/manifest.ts';
+import { entriesByPage, manifestEntry, updatePageEntries } from '../../shared/signal/manifest.ts';
 import type { ChunkStore } from '../chunks/types.ts';
 import { JioError, isJioError } from '../errors.ts';
 import type { BulkWriteItem, CallOptions, JioDocument, Storage } from '../types.ts';

@@ -13,8 +13,14 @@ export const DEFAULT_DEMO_SEED = 1;
 export const VIBRATION_RATE = 5120;
 /** Temperature, power and rotor speed are SCADA channels at 1 Hz. */
 export const SLOW_RATE = 1;
+/** Samples per chunk of the 1 Hz channels. */
+export const SLOW_CHUNK_LENGTH = 2 ** 14;
 
-export const VIBRATION_SIGNALS = ['drive-end-accel', 'non-drive-end-accel', 'gearbox-accel'] as const;
+export const VIBRATION_SIGNALS = [
+  'drive-end-accel',
+  'non-drive-end-accel',
+  'gearbox-accel',
+] as const;
 export const SLOW_SIGNALS = ['temperature', 'power', 'rotor-speed'] as const;
 export type VibrationSignal = (typeof VIBRATION_SIGNALS)[number];
 export type SlowSignal = (typeof SLOW_SIGNALS)[number];
@@ -254,7 +260,12 @@ function injections(slug: string, duration: number): Injection {
     case 'baltic-shore-t01-survey':
       return { faults: [{ kind: 'imbalance', onsetS: at(0.25), fullS: at(0.7), magnitude: 1 }] };
     case 'baltic-shore-t02-survey':
-      return { dropouts: [{ signal: 'temperature', startS: at(0.5), endS: at(0.53) + 1 }] };
+      // At least one 1 Hz reading long, but inside the recording however short it is.
+      return {
+        dropouts: [
+          { signal: 'temperature', startS: at(0.5), endS: Math.min(duration, at(0.53) + 1) },
+        ],
+      };
     default:
       return {};
   }
@@ -379,12 +390,17 @@ export function demoPlan(options: DemoOptions = {}): DemoPlan {
               dtype: 'float32',
               t0,
               sampleRate: vibration ? VIBRATION_RATE : SLOW_RATE,
+              // 1 Hz channels in 2^14-sample chunks (4.5 h, 64 KiB): the default 2^18 would
+              // pad a short recording's only chunk to 1 MiB.
+              ...(vibration ? {} : { chunkLength: SLOW_CHUNK_LENGTH }),
               unit: UNITS[signal],
             },
           });
           plan.totalSamples += length;
         }
-        plan.annotations.push(...annotationsOf(slug, datasetId, startMs, duration, faults, dropouts, kind));
+        plan.annotations.push(
+          ...annotationsOf(slug, datasetId, startMs, duration, faults, dropouts, kind),
+        );
       }
     }
   }
@@ -454,7 +470,9 @@ function annotationsOf(
 
 /** The plan's signal, or a RangeError naming what exists. */
 export function demoSignal(plan: DemoPlan, datasetId: string, name: string): DemoSignal {
-  const found = plan.signals.find((signal) => signal.datasetId === datasetId && signal.name === name);
+  const found = plan.signals.find(
+    (signal) => signal.datasetId === datasetId && signal.name === name,
+  );
   if (found === undefined) {
     throw new RangeError(`The demo has no signal "${name}" in dataset "${datasetId}"`);
   }

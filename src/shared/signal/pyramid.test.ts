@@ -128,7 +128,12 @@ describe('bucket rules', () => {
     const levels = buildPyramid(Float32Array.from({ length: 300 }, () => NaN_));
     expect(levels.map((level) => level.level)).toEqual([1, 2, 3]);
     for (const level of levels) {
-      expect(reduceLevelRange(level.buckets)).toEqual({ min: NaN_, max: NaN_, mean: NaN_, count: 0 });
+      expect(reduceLevelRange(level.buckets)).toEqual({
+        min: NaN_,
+        max: NaN_,
+        mean: NaN_,
+        count: 0,
+      });
     }
   });
 
@@ -324,11 +329,13 @@ describe('streaming and resuming', () => {
 
 describe('reduceLevelRange', () => {
   it('merges buckets by count and skips empty ones', () => {
-    const buckets = Float32Array.from([
-      [1, 5, 2, 10],
-      [NaN, NaN, NaN, 0],
-      [-3, 9, 6, 30],
-    ].flat());
+    const buckets = Float32Array.from(
+      [
+        [1, 5, 2, 10],
+        [NaN, NaN, NaN, 0],
+        [-3, 9, 6, 30],
+      ].flat(),
+    );
     expect(reduceLevelRange(buckets)).toEqual({ min: -3, max: 9, mean: 5, count: 40 });
     expect(reduceLevelRange(buckets, 1, 2)).toEqual({ min: NaN, max: NaN, mean: NaN, count: 0 });
     expect(() => reduceLevelRange(buckets, 2, 4)).toThrow(RangeError);

@@ -124,10 +124,7 @@ function mergeInto(dst: Float64Array, to: number, src: Float64Array, from: numbe
 
 function isJsonNumber(value: unknown): value is JsonNumber {
   return (
-    typeof value === 'number' ||
-    value === 'NaN' ||
-    value === 'Infinity' ||
-    value === '-Infinity'
+    typeof value === 'number' || value === 'NaN' || value === 'Infinity' || value === '-Infinity'
   );
 }
 
@@ -148,12 +145,7 @@ function loadState(state: PyramidState, acc: Float64Array): number {
     if (!Array.isArray(entry) || entry.length !== 4 || !entry.every(isJsonNumber)) {
       throw badState(`open[${index}] must be [min, max, sum, count]`);
     }
-    const [min, max, sum, count] = (entry as JsonNumber[]).map(fromJsonNumber) as [
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [min, max, sum, count] = entry.map(fromJsonNumber) as [number, number, number, number];
     // An accumulator covers less than one bucket of its level.
     const limit = bucketLength(index + 1);
     if (!Number.isInteger(count) || count < 0 || count > limit || count > length) {

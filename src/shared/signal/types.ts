@@ -123,6 +123,9 @@ export function levelId(signalId: string, level: number): string {
 /** Samples per bucket of level 1; each level up holds 4 buckets of the one below. */
 export const LEVEL1_BUCKET_LENGTH = 64;
 
+/** Level 25's single bucket covers 2^54 samples: more than any signal can hold (2^53). */
+export const MAX_LEVELS = 25;
+
 /** Samples per bucket of level k ≥ 1: 64, 256, 1 024, … (64·4^(k−1)). */
 export function bucketLength(level: number): number {
   if (!Number.isInteger(level) || level < 1 || level > MAX_LEVELS) {
@@ -130,9 +133,6 @@ export function bucketLength(level: number): number {
   }
   return LEVEL1_BUCKET_LENGTH * 4 ** (level - 1);
 }
-
-/** Level 25's single bucket covers 2^54 samples: more than any signal can hold (2^53). */
-export const MAX_LEVELS = 25;
 
 /**
  * Pyramid levels built for a signal of `length` samples: every level up to the first one
