@@ -29,6 +29,9 @@ async function startLake(): Promise<Lake> {
       appDir,
       '--data',
       path.join(dir, 'data'),
+      // The shell's tests need no demo data; seeding it would only slow every test.
+      '--demo',
+      '0',
     ],
     { env: { ...process.env, FIELDLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );

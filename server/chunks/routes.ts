@@ -35,6 +35,15 @@ async function mayRead(lake: Lake, principal: Principal, sha256: string): Promis
   return refs.some((ref) => canSee(principal, ref.site));
 }
 
+/** The stored chunk's size if the principal may read it; undefined looks like "missing". */
+async function readableStat(
+  lake: Lake,
+  principal: Principal,
+  sha256: string,
+): Promise<{ length: number } | undefined> {
+  return (await mayRead(lake, principal, sha256)) ? lake.blobs.stat(sha256) : undefined;
+}
+
 function checkLength(request: FastifyRequest, lake: Lake): void {
   const declared = Number(request.headers['content-length'] ?? '0');
   if (declared > lake.settings.maxChunkBytes) {
@@ -50,11 +59,8 @@ export function registerChunkRoutes(app: FastifyInstance, lake: Lake): void {
     '/api/chunks/:sha256',
     { schema: { params: shaParams } },
     async (request: ShaRequest, reply) => {
-      const principal = requireUser(request);
       const { sha256 } = request.params;
-      const stat = (await mayRead(lake, principal, sha256))
-        ? await lake.blobs.stat(sha256)
-        : undefined;
+      const stat = await readableStat(lake, requireUser(request), sha256);
       if (stat !== undefined) {
         return reply
           .code(200)
@@ -72,11 +78,8 @@ export function registerChunkRoutes(app: FastifyInstance, lake: Lake): void {
     '/api/chunks/:sha256',
     { schema: { params: shaParams } },
     async (request: ShaRequest, reply) => {
-      const principal = requireUser(request);
       const { sha256 } = request.params;
-      const stat = (await mayRead(lake, principal, sha256))
-        ? await lake.blobs.stat(sha256)
-        : undefined;
+      const stat = await readableStat(lake, requireUser(request), sha256);
       if (stat === undefined) throw new HttpError('not_found', `No chunk ${sha256}`);
       return sendBlob(lake, request, reply, sha256, stat.length, 'application/octet-stream');
     },

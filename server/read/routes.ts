@@ -4,57 +4,13 @@
 import type { FastifyInstance } from 'fastify';
 import { compileQuery, parseQuery } from '../../src/shared/query/index.ts';
 import { requireUser } from '../auth/auth-plugin.ts';
-import { canSee, type Principal, siteFilter } from '../auth/principal.ts';
+import { canSee } from '../auth/principal.ts';
 import { decodeZarrNodeName } from '../blobs/zarr-path.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Lake } from '../lake.ts';
-import type { StoredDoc } from '../meta/types.ts';
 import { withRev } from '../docs/wire-doc.ts';
+import { allOfType, datasetSignals, visibleDataset } from './datasets.ts';
 import { registerSliceRoute } from './slice-route.ts';
-
-const PAGE = 1000;
-
-async function* allOfType(
-  lake: Lake,
-  principal: Principal,
-  type: string,
-  after?: string,
-): AsyncGenerator<StoredDoc> {
-  let cursor = after;
-  for (;;) {
-    const page = await lake.meta.listDocs({
-      sites: siteFilter(principal),
-      type,
-      limit: PAGE,
-      ...(cursor === undefined ? {} : { after: cursor }),
-    });
-    yield* page;
-    if (page.length < PAGE) return;
-    cursor = page.at(-1)?.id;
-  }
-}
-
-/** The signals of a dataset and, for each, its pyramid levels (by level). */
-export async function datasetSignals(
-  lake: Lake,
-  principal: Principal,
-  datasetId: string,
-): Promise<{ signal: StoredDoc; levels: StoredDoc[] }[]> {
-  const signals: StoredDoc[] = [];
-  for await (const doc of allOfType(lake, principal, 'signal')) {
-    if (doc.body.datasetId === datasetId) signals.push(doc);
-  }
-  const result = [];
-  for (const signal of signals) {
-    const levelCount = typeof signal.body.levels === 'number' ? signal.body.levels : 0;
-    const ids = Array.from({ length: levelCount }, (_, k) => `${signal.id}/level/${k + 1}`);
-    const levels = (await lake.meta.getDocs(ids)).filter(
-      (doc): doc is StoredDoc => doc !== undefined && !doc.deleted,
-    );
-    result.push({ signal, levels });
-  }
-  return result;
-}
 
 export function registerReadRoutes(app: FastifyInstance, lake: Lake): void {
   app.get('/api/sites', async (request) => {
@@ -111,15 +67,7 @@ export function registerReadRoutes(app: FastifyInstance, lake: Lake): void {
 
   app.get<{ Params: { id: string } }>('/api/datasets/:id', async (request) => {
     const principal = requireUser(request);
-    const doc = await lake.meta.getDoc(request.params.id);
-    if (
-      doc === undefined ||
-      doc.deleted ||
-      doc.type !== 'dataset' ||
-      !canSee(principal, doc.site)
-    ) {
-      throw new HttpError('not_found', `No dataset "${request.params.id}"`);
-    }
+    const doc = await visibleDataset(lake, principal, request.params.id);
     const signals = await datasetSignals(lake, principal, doc.id);
     return {
       dataset: { id: doc.id, ...withRev(doc) },

@@ -10,10 +10,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/auth-plugin.ts';
-import { canSee } from '../auth/principal.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Lake } from '../lake.ts';
-import { datasetSignals } from './routes.ts';
+import { datasetSignals, visibleDataset } from './datasets.ts';
 import { ARROW_CONTENT_TYPE, encodeArrow } from './slice/arrow.ts';
 import { levelView, signalView, type LevelView, type SignalView } from './slice/arrays.ts';
 import { CSV_CONTENT_TYPE, encodeCsv } from './slice/csv.ts';
@@ -111,15 +110,7 @@ async function findSignal(
 ): Promise<{ signal: SignalView; levels: LevelView[]; suffix: SliceFormat | undefined }> {
   const principal = requireUser(request);
   const { id, name } = request.params;
-  const dataset = await lake.meta.getDoc(id);
-  if (
-    dataset === undefined ||
-    dataset.deleted ||
-    dataset.type !== 'dataset' ||
-    !canSee(principal, dataset.site)
-  ) {
-    throw new HttpError('not_found', `No dataset "${id}"`);
-  }
+  const dataset = await visibleDataset(lake, principal, id);
   const signals = await datasetSignals(lake, principal, dataset.id);
   const { base, format } = splitSuffix(name);
   // A signal whose own name ends in ".csv" is that signal, not a CSV of another one.
