@@ -57,9 +57,13 @@ test('navigation targets are large enough to tap', async ({ shell }) => {
 });
 
 test('the API never answers with the shell', async ({ lake, request }) => {
+  // Anonymous: every API path but health asks for credentials, in the JSON envelope.
   const response = await request.get(`${lake.url}/api/nothing-here`, {
     headers: { accept: 'text/html' },
   });
-  expect(response.status()).toBe(404);
-  expect(await response.json()).toMatchObject({ error: { code: 'not_found', status: 404 } });
+  expect(response.status()).toBe(401);
+  expect(response.headers()['content-type']).toMatch(/^application\/json/);
+  expect(await response.json()).toMatchObject({ error: { code: 'unauthorized', status: 401 } });
+  const health = await request.get(`${lake.url}/api/health`);
+  expect(await health.json()).toMatchObject({ status: 'ok', apiVersion: 1 });
 });

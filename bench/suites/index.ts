@@ -2,7 +2,14 @@
 import type { BenchDefinition } from '../lib/types.ts';
 import { docstore } from './docstore.bench.ts';
 import { httpServer } from './http-server.bench.ts';
+import { lake } from './lake.bench.ts';
 import { storage } from './storage.bench.ts';
 import { workerTransfer } from './worker-transfer.bench.ts';
 
-export const suites: readonly BenchDefinition[] = [httpServer, workerTransfer, docstore, storage];
+export const suites: readonly BenchDefinition[] = [
+  httpServer,
+  workerTransfer,
+  docstore,
+  storage,
+  lake,
+];

@@ -3,6 +3,7 @@
 // chunk index, manifest pages, pyramid levels, Zarr view), fed by a cheap counter-based
 // generator instead of HTTP uploads, which would take minutes for 10^8 samples. Returns the
 // signal's chunk hashes in manifest order, which the raw-streaming peer serves.
+import { mkdir } from 'node:fs/promises';
 import { pino } from 'pino';
 import { openLake } from '../../../server/lake-context.ts';
 import { LAKE_PRINCIPAL, writeOrThrow } from '../../../server/signals/write-docs.ts';
@@ -51,6 +52,7 @@ export interface WrittenSignal {
 
 /** Writes a site, a dataset and one float32 signal of `length` samples into `dataDir`. */
 export async function writeBigSignal(dataDir: string, length: number): Promise<WrittenSignal> {
+  await mkdir(dataDir, { recursive: true });
   const opened = await openLake({ dataDir, log: pino({ level: 'silent' }), gcIntervalMs: 0 });
   try {
     await writeOrThrow(
