@@ -10,6 +10,8 @@ const root = path.resolve(import.meta.dirname, '..');
 
 export interface Lake {
   url: string;
+  /** The one-time admin sign-in link the lake printed at start. */
+  signInLink: string;
   /** The copy of build/app this server serves; tests may change it to simulate a new build. */
   appDir: string;
   stop(): Promise<void>;
@@ -35,20 +37,26 @@ async function startLake(): Promise<Lake> {
     ],
     { env: { ...process.env, FIELDLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /running at (http:\/\/\S+)/.exec(out);
-      if (match?.[1] !== undefined) resolve(match[1].replace(/\/$/, ''));
-    });
-    child.on('exit', (code) => {
-      reject(new Error(`lake exited with ${String(code)} before listening`));
-    });
-  });
+  const { url, signInLink } = await new Promise<{ url: string; signInLink: string }>(
+    (resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /running at (http:\/\/\S+)/.exec(out);
+        const link = /one-time link \(valid 24 h\): (\S+)/.exec(out);
+        if (match?.[1] !== undefined && link?.[1] !== undefined) {
+          resolve({ url: match[1].replace(/\/$/, ''), signInLink: link[1] });
+        }
+      });
+      child.on('exit', (code) => {
+        reject(new Error(`lake exited with ${String(code)} before listening`));
+      });
+    },
+  );
   let stopped = false;
   return {
     url,
+    signInLink,
     appDir,
     stop: async () => {
       if (stopped) return;
