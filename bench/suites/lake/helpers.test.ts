@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../lib/random.ts';
 import { randomChunks, restamp } from './chunks.ts';
+import { cpuTicks } from './cpu.ts';
+import { parseCurlReport } from './curl.ts';
 import { annotationDoc } from './docs.ts';
 import { forEachConcurrent } from './pool.ts';
 import { fillCounterFloats } from './signal.ts';
@@ -69,5 +71,26 @@ describe('annotationDoc', () => {
       expect(size).toBeGreaterThanOrEqual(300);
       expect(size).toBeLessThanOrEqual(2048);
     }
+  });
+});
+
+describe('cpuTicks', () => {
+  it('adds utime and stime, whatever the command name holds', () => {
+    const rest = 'S 1 1 1 0 -1 4194304 103 0 0 0 17 5 0 0 20 0 1 0 1176343 3133440 406';
+    expect(cpuTicks(`28045 (cat) ${rest}`)).toBe(22);
+    expect(cpuTicks(`7 (node (x) y) ${rest}`)).toBe(22);
+    expect(cpuTicks('garbage')).toBeUndefined();
+  });
+});
+
+describe('parseCurlReport', () => {
+  it('reads status, bytes and seconds (either decimal mark)', () => {
+    expect(parseCurlReport('200 400000000 1.250000')).toEqual({
+      status: 200,
+      bytes: 400_000_000,
+      ms: 1250,
+    });
+    expect(parseCurlReport('404 0 0,004000\n').status).toBe(404);
+    expect(() => parseCurlReport('curl: (7) Failed to connect')).toThrow(/unexpected/);
   });
 });

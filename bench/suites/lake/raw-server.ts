@@ -1,20 +1,24 @@
 // Child process of lake/slice-1e8: the peer of the slice endpoint, a bare node:http server on
 // 127.0.0.1 (ephemeral port) that answers GET /raw with the signal's chunk files, in manifest
-// order, piped raw to the socket (fs.createReadStream, backpressure by pipe): no hashing, no
-// decoding, no Arrow framing, no time column. It is started like the lake (node --import tsx),
-// so the two processes' RSS include the same runtime. The parent passes the file list (a JSON
-// array of paths) as argv[2], gets the port over IPC and sends "stop" at the end.
+// order, piped raw to the socket (fs.createReadStream in 1 MiB reads, backpressure by pipe):
+// no hashing, no decoding, no Arrow framing, no time column. It is started like the lake
+// (node --import tsx), so the two processes' RSS include the same runtime. The parent passes
+// the file list (a JSON array of paths) as argv[2], gets the port over IPC and sends "stop" at
+// the end.
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** Read size: 1 MiB, like the lake's blob store reads (and a default chunk is 1 MiB). */
+const READ_BYTES = 1024 * 1024;
+
 export type RawServerMessage = { type: 'ready'; port: number } | { type: 'error'; message: string };
 
 function pipeFile(file: string, res: ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stream = createReadStream(file);
+    const stream = createReadStream(file, { highWaterMark: READ_BYTES });
     const gone = () => {
       stream.destroy();
       reject(new Error('the client went away'));
