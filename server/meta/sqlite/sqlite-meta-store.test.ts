@@ -67,10 +67,10 @@ interface Commit {
 }
 
 /** The writer child (test-support/writer.ts) and the commits it has reported so far. */
-function spawnWriter(file: string, prefix: string, batches: number | 'forever') {
+function spawnWriter(file: string, prefix: string, batches: number | 'forever', pauseMs = 0) {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', WRITER, file, prefix, String(batches)],
+    ['--import', 'tsx', WRITER, file, prefix, String(batches), String(pauseMs)],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const commits: Commit[] = [];
@@ -228,7 +228,8 @@ describe('SQLite meta store', () => {
     const file = join(dir, 'meta.sqlite');
     const store = await openSqliteMetaStore(file);
     try {
-      const writer = spawnWriter(file, 'child', 100);
+      // The child pauses between its batches so that the two really interleave under load.
+      const writer = spawnWriter(file, 'child', 100, 5);
       await writer.committed;
       const child = { done: false };
       void writer.exited.then(() => {

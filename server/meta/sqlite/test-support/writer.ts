@@ -4,11 +4,12 @@
 // `C <batch> <first seq> <last seq>`; stdout to a pipe is synchronous on Linux, so a printed line
 // is a commit the parent may hold the store to.
 //
-// usage: node --import tsx writer.ts <file> <prefix> <batches | forever>
+// usage: node --import tsx writer.ts <file> <prefix> <batches | forever> [pause ms between batches]
 import { openSqliteMetaStore } from '../index.ts';
 import type { DocWrite } from '../../types.ts';
 
-const [file, prefix, count] = process.argv.slice(2);
+const [file, prefix, count, pause] = process.argv.slice(2);
+const pauseMs = Number(pause ?? '0');
 if (file === undefined || prefix === undefined || count === undefined) {
   process.stderr.write('usage: writer.ts <file> <prefix> <batches | forever>\n');
   process.exit(2);
@@ -31,5 +32,7 @@ for (let batch = 0; batch < batches; batch++) {
   const outcomes = await store.writeDocs(writes);
   const seqs = outcomes.map((outcome) => (outcome.ok ? outcome.seq : -1));
   process.stdout.write(`C ${batch} ${seqs[0] ?? -1} ${seqs.at(-1) ?? -1}\n`);
+  // A pause lets another writer take the lock in between, even on a loaded machine.
+  if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
 }
 await store.close();
