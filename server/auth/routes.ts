@@ -4,6 +4,7 @@
 // in the app's error handler.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../http/errors.ts';
+import { createSignInLimiter } from './sign-in-limiter.ts';
 import type { Lake } from '../lake.ts';
 import type { Role } from '../meta/types.ts';
 import {
@@ -188,6 +189,8 @@ export function registerAuthRoutes(app: FastifyInstance, lake: Lake): void {
     return sessionCookie(session.secret, maxAge, lake.settings.secure);
   };
 
+  const limiter = createSignInLimiter();
+
   const grantedSites = async (userId: string): Promise<string[]> =>
     (await lake.meta.grants(userId)).map((grant) => grant.site);
 
@@ -198,15 +201,23 @@ export function registerAuthRoutes(app: FastifyInstance, lake: Lake): void {
       const { name, password, token } = request.body;
       const label = sessionLabel(request);
       let session: Session;
-      if (token !== undefined && name === undefined && password === undefined) {
-        session = await signInWithLink(lake, token, label);
-      } else if (token === undefined && name !== undefined && password !== undefined) {
-        session = await signInWithPassword(lake, name, password, label);
-      } else {
-        throw new HttpError('bad_request', 'Send either {name, password} or {token}', {
-          reason: 'invalid_request',
-        });
+      limiter.check(request.ip, lake.now());
+      try {
+        if (token !== undefined && name === undefined && password === undefined) {
+          session = await signInWithLink(lake, token, label);
+        } else if (token === undefined && name !== undefined && password !== undefined) {
+          session = await signInWithPassword(lake, name, password, label);
+        } else {
+          throw new HttpError('bad_request', 'Send either {name, password} or {token}', {
+            reason: 'invalid_request',
+          });
+        }
+      } catch (error) {
+        if (error instanceof HttpError && error.status === 401)
+          limiter.fail(request.ip, lake.now());
+        throw error;
       }
+      limiter.succeed(request.ip);
       reply.header('set-cookie', cookieFor(session));
       return {
         user: {
