@@ -1016,6 +1016,48 @@ export function runMetaStoreConformance(
       );
     });
 
+    describe('ingestion log', () => {
+      const request = (key: string, policyId = 'policy/p') => ({
+        key,
+        policyId,
+        sha256: SHA(key.length),
+        length: 10,
+        format: 'collectd-json',
+        tag: null,
+        receivedAt: 1000,
+      });
+
+      it(
+        'logs a key once, in log order; a repeat answers the first entry and changes nothing',
+        withStore(async (s) => {
+          const first = await s.logIngest(request('a'));
+          expect(first).toMatchObject({ logged: true, entry: { key: 'a', status: 'pending' } });
+          const second = await s.logIngest(request('b'));
+          expect(second.entry.seq).toBeGreaterThan(first.entry.seq);
+          const again = await s.logIngest({ ...request('a'), sha256: SHA(99), receivedAt: 5 });
+          expect(again).toEqual({ logged: false, entry: first.entry });
+          expect((await s.pendingIngests(10)).map((e) => e.key)).toEqual(['a', 'b']);
+        }),
+      );
+
+      it(
+        'finishing an entry takes it out of the pending list and counts it',
+        withStore(async (s) => {
+          await s.logIngest(request('a'));
+          await s.logIngest(request('b', 'policy/q'));
+          await s.logIngest(request('c'));
+          await s.finishIngest('a', 'done', '{"written":3}');
+          await s.finishIngest('c', 'failed', '{"error":"x"}');
+          expect((await s.pendingIngests(10)).map((e) => e.key)).toEqual(['b']);
+          expect(await s.getIngest('a')).toMatchObject({ status: 'done', result: '{"written":3}' });
+          expect(await s.getIngest('zz')).toBeUndefined();
+          expect(await s.ingestCounts()).toEqual({ pending: 1, done: 1, failed: 1 });
+          expect(await s.ingestCounts('policy/p')).toEqual({ pending: 0, done: 1, failed: 1 });
+          expect((await s.pendingIngests(1)).length).toBe(1);
+        }),
+      );
+    });
+
     describe('settings and closing', () => {
       it(
         'stores settings',

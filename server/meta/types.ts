@@ -285,7 +285,44 @@ export interface AccountStore {
   purgeTokens(before: number): Promise<number>;
 }
 
-export interface MetaStore extends DocumentStore, AttachmentStore, ChunkIndex, AccountStore {
+/** One collector request, logged durably before the lake answers 2xx (exactly-once ingestion). */
+export interface IngestLogEntry {
+  /** Log order: the transformation applies requests in this order. */
+  seq: number;
+  /** The dedupe key: the collector's idempotency header, else SHA-256 of policy and body. */
+  key: string;
+  policyId: string;
+  /** The raw body, a blob in the blob store. */
+  sha256: string;
+  length: number;
+  format: string;
+  /** The collector's tag (Wendelin reference, fluent tag), if any. */
+  tag: string | null;
+  /** Milliseconds since the epoch (server clock). */
+  receivedAt: number;
+  status: 'pending' | 'done' | 'failed';
+  /** JSON of what the transformation did (counts) or why it failed. */
+  result: string | null;
+}
+
+export interface IngestLog {
+  /**
+   * Logs a request once per key: `logged: false` with the existing entry when the key was
+   * already logged (a collector's retry), and nothing changes.
+   */
+  logIngest(
+    entry: Omit<IngestLogEntry, 'seq' | 'status' | 'result'>,
+  ): Promise<{ logged: boolean; entry: IngestLogEntry }>;
+  /** Pending requests in log order. */
+  pendingIngests(limit: number): Promise<IngestLogEntry[]>;
+  finishIngest(key: string, status: 'done' | 'failed', result: string): Promise<void>;
+  getIngest(key: string): Promise<IngestLogEntry | undefined>;
+  /** Counts by status, for one policy or all. */
+  ingestCounts(policyId?: string): Promise<{ pending: number; done: number; failed: number }>;
+}
+
+export interface MetaStore
+  extends DocumentStore, AttachmentStore, ChunkIndex, AccountStore, IngestLog {
   /** Store-level key/value settings (seeding done, schema notes). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;

@@ -14,6 +14,7 @@ import { documentStatements } from './documents.ts';
 import { toMetaStoreError } from './errors.ts';
 import { migrate } from './schema.ts';
 import { sequence } from './sequence.ts';
+import { ingestLogStatements } from './ingest-log.ts';
 import { settingStatements } from './settings.ts';
 import { tokenStatements } from './tokens.ts';
 
@@ -83,6 +84,7 @@ function storeOver(db: Database.Database, file: string, now: () => number): Meta
   const accounts = accountStatements(db, seq);
   const tokens = tokenStatements(db);
   const settings = settingStatements(db);
+  const ingest = ingestLogStatements(db);
   let closed = false;
 
   /** Runs a synchronous statement call as the promise the interface answers. */
@@ -157,6 +159,15 @@ function storeOver(db: Database.Database, file: string, now: () => number): Meta
     revokeToken: (id, at) => call(() => tokens.revokeToken(id, at)),
     useToken: (id, at) => call(() => tokens.useToken(id, at)),
     purgeTokens: (before) => call(() => tokens.purgeTokens(before)),
+
+    logIngest: (entry) => call(() => ingest.logIngest(entry)),
+    pendingIngests: (limit) => call(() => ingest.pendingIngests(limit)),
+    finishIngest: (key, status, result) =>
+      call(() => {
+        ingest.finishIngest(key, status, result);
+      }),
+    getIngest: (key) => call(() => ingest.getIngest(key)),
+    ingestCounts: (policyId) => call(() => ingest.ingestCounts(policyId)),
 
     getSetting: (key) => call(() => settings.getSetting(key)),
     setSetting: (key, value) =>

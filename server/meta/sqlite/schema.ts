@@ -106,6 +106,26 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'ingestion log: collector requests by dedupe key, in log order',
+    sql: `
+      CREATE TABLE ingest_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        policy_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        tag TEXT,
+        received_at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        result TEXT
+      ) STRICT;
+      CREATE INDEX ingest_log_pending ON ingest_log (status, seq);
+      CREATE INDEX ingest_log_policy ON ingest_log (policy_id, status);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
