@@ -2,27 +2,8 @@
 // with apt-get, installs Debian's `chromium`; otherwise stops with a message saying what to
 // install. FIELDLAKE_NO_INSTALL=1 forbids the install (the message is shown instead).
 import { spawnSync } from 'node:child_process';
+import { apt, canInstall, fail } from './apt.mjs';
 import { findChromium } from './chromium.mjs';
-
-function canInstall() {
-  if (process.env.FIELDLAKE_NO_INSTALL === '1') return false;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
-  return spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-function apt(args) {
-  process.stdout.write(`> apt-get ${args.join(' ')}\n`);
-  const result = spawnSync('apt-get', args, {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return result.status === 0;
-}
-
-function fail(message) {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
 
 let found = findChromium();
 if (!found) {
