@@ -14,7 +14,7 @@ import {
 } from '../../src/shared/chunk/index.ts';
 import { type ManifestEntry, manifestPageSize, pageId } from '../../src/shared/signal/types.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { OpenLake } from '../lake-context.ts';
+import type { LakeWriter } from '../lake-context.ts';
 import { writeOrThrow } from './write-docs.ts';
 
 export interface EditableArray {
@@ -42,7 +42,7 @@ export class ArrayEditor {
   readonly #itemsPerChunk: number;
 
   constructor(
-    private readonly opened: OpenLake,
+    private readonly opened: LakeWriter,
     private readonly principal: Principal,
     private readonly array: EditableArray,
   ) {

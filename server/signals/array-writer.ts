@@ -11,14 +11,14 @@ import {
 } from '../../src/shared/chunk/index.ts';
 import { type ManifestEntry, manifestPageSize, pageId } from '../../src/shared/signal/types.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { OpenLake } from '../lake-context.ts';
+import type { LakeWriter } from '../lake-context.ts';
 import { writeOrThrow } from './write-docs.ts';
 
 /** The manifest entry of one encoded chunk from its valid values (samples or buckets). */
 export type EntryOf = (sha256: string, values: SignalArray) => ManifestEntry;
 
 export interface ArrayWriterOptions {
-  opened: OpenLake;
+  opened: LakeWriter;
   principal: Principal;
   /** The array document's id (its pages are `${id}/manifest/${n}`). */
   arrayId: string;

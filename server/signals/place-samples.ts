@@ -19,7 +19,7 @@ import {
 } from '../../src/shared/signal/pyramid.ts';
 import { fromJsonNumber } from '../../src/shared/signal/json-number.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { OpenLake } from '../lake-context.ts';
+import type { LakeWriter } from '../lake-context.ts';
 import { ArrayEditor } from './array-editor.ts';
 import { writeOrThrow } from './write-docs.ts';
 import { LEVEL_CHUNK_BUCKETS } from './write-signal.ts';
@@ -51,7 +51,7 @@ function mergeRanges(ranges: [number, number][]): [number, number][] {
 }
 
 export async function placeSamples(
-  opened: OpenLake,
+  opened: LakeWriter,
   principal: Principal,
   signalId: string,
   placements: readonly Placement[],

@@ -2,7 +2,7 @@
 // as HTTP clients, so placement, access and the derived Zarr view apply to them too.
 import type { WireBulkItem } from '../../src/shared/wire/lake.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { OpenLake } from '../lake-context.ts';
+import type { LakeWriter } from '../lake-context.ts';
 
 /** The lake itself, writing what it generates (demo data, ingested signals). */
 export const LAKE_PRINCIPAL: Principal = {
@@ -18,7 +18,7 @@ export const LAKE_PRINCIPAL: Principal = {
 
 /** Writes documents and throws the first failure (server-made documents must not fail). */
 export async function writeOrThrow(
-  opened: OpenLake,
+  opened: LakeWriter,
   principal: Principal,
   ...items: WireBulkItem[]
 ): Promise<string[]> {

@@ -3,7 +3,6 @@
 // its samples piece by piece in bounded memory. Demo seeding uses it; ingestion will append
 // with the same pieces.
 import {
-  type ChunkLayout,
   DEFAULT_CHUNK_LENGTH,
   resolvedFillValue,
   type SignalArray,
@@ -22,7 +21,7 @@ import {
   type SignalHeader,
 } from '../../src/shared/signal/types.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { OpenLake } from '../lake-context.ts';
+import type { LakeWriter } from '../lake-context.ts';
 import { ArrayWriter } from './array-writer.ts';
 import { writeOrThrow } from './write-docs.ts';
 
@@ -68,110 +67,154 @@ export interface WriteSignalOptions {
   expectedLength?: number;
 }
 
+/**
+ * Writes one signal from pieces pushed in order (upload parsers push one piece per column per
+ * block): start() creates the header (length 0) and the level headers it can foresee, push()
+ * stores chunks and pyramid buckets as they complete, finish() writes the partial last chunks
+ * and commits the header. Memory: one chunk per array.
+ */
+export class SignalWriter {
+  readonly #header: SignalHeader;
+  readonly #raw: ArrayWriter;
+  readonly #pyramid: ReturnType<typeof createPyramidBuilder>;
+  readonly #levels = new Map<number, ArrayWriter>();
+  readonly #announced = new Set<number>();
+  readonly #chunkBuckets: number;
+
+  constructor(
+    private readonly opened: LakeWriter,
+    private readonly principal: Principal,
+    readonly id: string,
+    spec: NewSignal,
+    private readonly options: WriteSignalOptions = {},
+  ) {
+    this.#header = signalHeader(spec);
+    const header = this.#header;
+    this.#raw = new ArrayWriter({
+      opened,
+      principal,
+      arrayId: id,
+      layout: {
+        dtype: header.dtype,
+        chunkLength: header.chunkLength,
+        codecs: header.codecs,
+        fillValue: resolvedFillValue({
+          dtype: header.dtype,
+          ...(spec.fillValue === undefined ? {} : { fillValue: spec.fillValue }),
+        }),
+      },
+      entry: manifestEntry,
+    });
+    this.#pyramid = createPyramidBuilder({ dtype: header.dtype });
+    this.#chunkBuckets = options.levelChunkBuckets ?? LEVEL_CHUNK_BUCKETS;
+  }
+
+  #levelHeader(level: number, length: number): PyramidLevelHeader {
+    return {
+      type: 'pyramid-level',
+      signalId: this.id,
+      level,
+      bucketLength: bucketLength(level),
+      dtype: levelDtype(this.#header.dtype),
+      chunkLength: this.#chunkBuckets,
+      codecs: bytesCodec,
+      fillValue: 'NaN',
+      length,
+      columns: ['min', 'max', 'mean', 'count'],
+    };
+  }
+
+  #levelWriter(level: number): ArrayWriter {
+    let writer = this.#levels.get(level);
+    if (writer === undefined) {
+      writer = new ArrayWriter({
+        opened: this.opened,
+        principal: this.principal,
+        arrayId: levelId(this.id, level),
+        layout: {
+          dtype: this.#pyramid.dtype,
+          chunkLength: 4 * this.#chunkBuckets,
+          codecs: bytesCodec,
+        },
+        entry: (sha256, values) => levelManifestEntry(sha256, values as LevelArray),
+      });
+      this.#levels.set(level, writer);
+    }
+    return writer;
+  }
+
+  /** The header exists first (pages need their parent); length 0 shows nothing yet. */
+  async start(extra: Record<string, unknown> = {}): Promise<void> {
+    const expected =
+      this.options.expectedLength === undefined ? 0 : levelCount(this.options.expectedLength);
+    for (let level = 1; level <= expected; level++) this.#announced.add(level);
+    await writeOrThrow(
+      this.opened,
+      this.principal,
+      { id: this.id, doc: { ...this.#header, ...extra } },
+      ...[...this.#announced].map((level) => ({
+        id: levelId(this.id, level),
+        doc: { ...this.#levelHeader(level, 0) },
+      })),
+    );
+  }
+
+  async #announce(level: number): Promise<void> {
+    if (this.#announced.has(level)) return;
+    this.#announced.add(level);
+    await writeOrThrow(this.opened, this.principal, {
+      id: levelId(this.id, level),
+      doc: { ...this.#levelHeader(level, 0) },
+    });
+  }
+
+  async push(piece: SignalArray): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    await this.#raw.push(piece);
+    for (const completed of this.#pyramid.push(piece)) {
+      await this.#announce(completed.level);
+      await this.#levelWriter(completed.level).push(completed.buckets);
+    }
+  }
+
+  /** Writes what is left and commits the header (with `extra` fields). */
+  async finish(extra: Record<string, unknown> = {}): Promise<SignalHeader> {
+    for (const tail of this.#pyramid.tails()) {
+      await this.#announce(tail.level);
+      await this.#levelWriter(tail.level).push(tail.buckets);
+    }
+    const length = await this.#raw.finish();
+    const levelDocs = [];
+    for (let level = 1; level <= this.#pyramid.levels; level++) {
+      await this.#announce(level);
+      const buckets = await this.#levelWriter(level).finish();
+      levelDocs.push({
+        id: levelId(this.id, level),
+        doc: { ...this.#levelHeader(level, buckets) },
+      });
+    }
+    if (levelDocs.length > 0) await writeOrThrow(this.opened, this.principal, ...levelDocs);
+    const done: SignalHeader = {
+      ...this.#header,
+      length,
+      levels: this.#pyramid.levels,
+      pyramid: this.#pyramid.state(),
+    };
+    await writeOrThrow(this.opened, this.principal, { id: this.id, doc: { ...done, ...extra } });
+    return done;
+  }
+}
+
 export async function writeSignal(
-  opened: OpenLake,
+  opened: LakeWriter,
   principal: Principal,
   id: string,
   spec: NewSignal,
   samples: AsyncIterable<SignalArray> | Iterable<SignalArray>,
   options: WriteSignalOptions = {},
 ): Promise<SignalHeader> {
-  const header = signalHeader(spec);
-  const layout: ChunkLayout = {
-    dtype: header.dtype,
-    chunkLength: header.chunkLength,
-    codecs: header.codecs,
-    fillValue: resolvedFillValue({
-      dtype: header.dtype,
-      ...(spec.fillValue === undefined ? {} : { fillValue: spec.fillValue }),
-    }),
-  };
-  // The header exists first (pages need their parent); length 0 shows nothing yet.
-  const headerWrite = { id, doc: { ...header } };
-  const raw = new ArrayWriter({
-    opened,
-    principal,
-    arrayId: id,
-    layout,
-    entry: manifestEntry,
-  });
-  const pyramid = createPyramidBuilder({ dtype: header.dtype });
-  const chunkBuckets = options.levelChunkBuckets ?? LEVEL_CHUNK_BUCKETS;
-  const levels = new Map<number, ArrayWriter>();
-  const levelWriter = (level: number): ArrayWriter => {
-    let writer = levels.get(level);
-    if (writer === undefined) {
-      writer = new ArrayWriter({
-        opened,
-        principal,
-        arrayId: levelId(id, level),
-        layout: { dtype: pyramid.dtype, chunkLength: 4 * chunkBuckets, codecs: bytesCodec },
-        entry: (sha256, values) => levelManifestEntry(sha256, values as LevelArray),
-      });
-      levels.set(level, writer);
-    }
-    return writer;
-  };
-  // Level headers first too, with length 0, so their pages have a parent.
-  const levelHeader = (level: number, length: number): PyramidLevelHeader => ({
-    type: 'pyramid-level',
-    signalId: id,
-    level,
-    bucketLength: bucketLength(level),
-    dtype: levelDtype(header.dtype),
-    chunkLength: chunkBuckets,
-    codecs: bytesCodec,
-    fillValue: 'NaN',
-    length,
-    columns: ['min', 'max', 'mean', 'count'],
-  });
-  const announced = new Set<number>();
-  const expected = options.expectedLength === undefined ? 0 : levelCount(options.expectedLength);
-  for (let level = 1; level <= expected; level++) announced.add(level);
-  await writeOrThrow(
-    opened,
-    principal,
-    headerWrite,
-    ...[...announced].map((level) => ({
-      id: levelId(id, level),
-      doc: { ...levelHeader(level, 0) },
-    })),
-  );
-  const announce = async (level: number): Promise<void> => {
-    if (announced.has(level)) return;
-    announced.add(level);
-    await writeOrThrow(opened, principal, {
-      id: levelId(id, level),
-      doc: { ...levelHeader(level, 0) },
-    });
-  };
-
-  for await (const piece of samples) {
-    options.signal?.throwIfAborted();
-    await raw.push(piece);
-    for (const completed of pyramid.push(piece)) {
-      await announce(completed.level);
-      await levelWriter(completed.level).push(completed.buckets);
-    }
-  }
-  for (const tail of pyramid.tails()) {
-    await announce(tail.level);
-    await levelWriter(tail.level).push(tail.buckets);
-  }
-  const length = await raw.finish();
-  const levelDocs = [];
-  for (let level = 1; level <= pyramid.levels; level++) {
-    await announce(level);
-    const buckets = await levelWriter(level).finish();
-    levelDocs.push({ id: levelId(id, level), doc: { ...levelHeader(level, buckets) } });
-  }
-  if (levelDocs.length > 0) await writeOrThrow(opened, principal, ...levelDocs);
-  const done: SignalHeader = {
-    ...header,
-    length,
-    levels: pyramid.levels,
-    pyramid: pyramid.state(),
-  };
-  await writeOrThrow(opened, principal, { id, doc: { ...done } });
-  return done;
+  const writer = new SignalWriter(opened, principal, id, spec, options);
+  await writer.start();
+  for await (const piece of samples) await writer.push(piece);
+  return writer.finish();
 }
