@@ -21,6 +21,8 @@ import { registerAttachmentRoutes } from './docs/attachment-routes.ts';
 import { registerLiveRoute } from './docs/live.ts';
 import { registerDocRoutes } from './docs/routes.ts';
 import { mapError } from './http/errors.ts';
+import { registerIngestRoutes } from './ingest/routes.ts';
+import { registerUploadRoutes } from './ingest/upload-routes.ts';
 import type { OpenLake } from './lake-context.ts';
 import { registerReadRoutes } from './read/routes.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -105,6 +107,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
       });
       registerChunkRoutes(bytes, lake);
       registerAttachmentRoutes(bytes, lake, docs);
+      registerIngestRoutes(bytes, lake, opened.ingest);
+      registerUploadRoutes(bytes, opened);
     });
     // Live streams never end on their own: close them so shutdown can drain the rest.
     app.addHook('preClose', async () => {

@@ -13,6 +13,7 @@ import { DataDirError, prepareDataDir } from './data-dir.ts';
 import { seedDemoInBackground } from './demo/seed.ts';
 import { type OpenLake, openLake } from './lake-context.ts';
 import { MetaStoreError } from './meta/types.ts';
+import { S3ConfigError, s3ConfigFromEnv } from './blobs/s3/config.ts';
 
 // Compiled to build/server/server/cli.js; the app is built to build/app.
 const defaultAppDir = fileURLToPath(new URL('../../app', import.meta.url));
@@ -67,14 +68,19 @@ async function main(): Promise<number> {
   const scheme = https === undefined ? 'http' : 'https';
   let opened: OpenLake;
   try {
+    // Scale-out: PostgreSQL and S3 from the environment (README, "Scale-out").
+    const s3 = s3ConfigFromEnv(process.env);
+    const databaseUrl = process.env.FIELDLAKE_DATABASE_URL;
     opened = await openLake({
       dataDir: config.dataDir,
       log,
       settings: { secure: https !== undefined },
+      ...(databaseUrl === undefined || databaseUrl === '' ? {} : { databaseUrl }),
+      ...(s3 === undefined ? {} : { s3 }),
     });
   } catch (error) {
-    if (error instanceof MetaStoreError) {
-      return fail(`Cannot open the lake in ${config.dataDir}: ${error.message}`);
+    if (error instanceof MetaStoreError || error instanceof S3ConfigError) {
+      return fail(`Cannot open the lake: ${error.message}`);
     }
     throw error;
   }

@@ -4,12 +4,16 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_MAX_CHUNK_BYTES } from '../src/shared/wire/lake.ts';
 import { openFsBlobStore } from './blobs/fs-blob-store.ts';
+import type { S3Config } from './blobs/s3/config.ts';
+import type { BlobStore } from './blobs/types.ts';
 import { scheduleGarbageCollection } from './chunks/gc.ts';
 import { blobsDir, metaFile } from './data-layout.ts';
 import { DocService } from './docs/doc-service.ts';
+import { IngestTransformer } from './ingest/transformer.ts';
 import { createChangeNotifier } from './docs/live.ts';
 import type { Lake, LakeSettings } from './lake.ts';
 import { openSqliteMetaStore } from './meta/sqlite/index.ts';
+import type { MetaStore } from './meta/types.ts';
 import { DerivedState } from './zarr/derived-state.ts';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -26,9 +30,14 @@ export interface OpenLake {
   lake: Lake;
   derived: DerivedState;
   docs: DocService;
+  /** Turns logged collector requests into signal samples, in the background. */
+  ingest: IngestTransformer;
   /** Stops background work and closes the stores (after the HTTP server has drained). */
   close(): Promise<void>;
 }
+
+/** What server-side writers (seeding, ingestion) need: the stores and the one write path. */
+export type LakeWriter = Pick<OpenLake, 'lake' | 'docs'>;
 
 export interface OpenLakeOptions {
   dataDir: string;
@@ -37,14 +46,35 @@ export interface OpenLakeOptions {
   now?: () => number;
   /** How often the garbage collector runs (0: never, for tests that run it by hand). */
   gcIntervalMs?: number;
+  /** Scale-out: metadata in this PostgreSQL database instead of `<data>/meta.sqlite`. */
+  databaseUrl?: string;
+  /** Scale-out: bytes in this S3 bucket instead of `<data>/objects` and `<data>/zarr`. */
+  s3?: S3Config;
+}
+
+/** The metadata store the options ask for: PostgreSQL when a URL is given, else SQLite. */
+async function openMetaStore(options: OpenLakeOptions, now: () => number): Promise<MetaStore> {
+  if (options.databaseUrl !== undefined) {
+    const { openPostgresMetaStore } = await import('./meta/postgres/index.ts');
+    return openPostgresMetaStore(options.databaseUrl, { now });
+  }
+  return openSqliteMetaStore(metaFile(options.dataDir), { now });
+}
+
+async function openBlobStore(options: OpenLakeOptions): Promise<BlobStore> {
+  if (options.s3 !== undefined) {
+    const { openS3BlobStore } = await import('./blobs/s3/s3-blob-store.ts');
+    return openS3BlobStore(options.s3);
+  }
+  return openFsBlobStore(blobsDir(options.dataDir));
 }
 
 export async function openLake(options: OpenLakeOptions): Promise<OpenLake> {
   const now = options.now ?? Date.now;
-  const meta = await openSqliteMetaStore(metaFile(options.dataDir), { now });
+  const meta = await openMetaStore(options, now);
   let blobs;
   try {
-    blobs = await openFsBlobStore(blobsDir(options.dataDir));
+    blobs = await openBlobStore(options);
   } catch (error) {
     await meta.close();
     throw error;
@@ -62,15 +92,21 @@ export async function openLake(options: OpenLakeOptions): Promise<OpenLake> {
   const gcInterval = options.gcIntervalMs ?? 60 * 60 * 1000;
   const stopGc =
     gcInterval > 0 ? scheduleGarbageCollection(lake, options.log, gcInterval) : async () => {};
-  return {
+  const ingest = new IngestTransformer({ lake, docs }, options.log);
+  const result: OpenLake = {
     lake,
     derived,
     docs,
+    ingest,
     async close() {
+      await ingest.stop();
       await stopGc();
       await derived.close();
       await blobs.close();
       await meta.close();
     },
   };
+  // Requests logged before a crash or a restart are transformed now.
+  ingest.kick();
+  return result;
 }

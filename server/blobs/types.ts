@@ -93,7 +93,13 @@ export type BlobStoreErrorCode =
   | 'not_found'
   | 'offset_mismatch'
   | 'aborted'
-  | 'invalid';
+  | 'invalid'
+  /**
+   * The store behind the blobs cannot be reached or keeps failing (an object store's 5xx,
+   * throttling, a network error, after the client's retries): nothing was changed that the
+   * caller could rely on; retry later. The filesystem store never reports it.
+   */
+  | 'unavailable';
 
 export class BlobStoreError extends Error {
   override name = 'BlobStoreError';

@@ -57,6 +57,7 @@ const blobCodes: Record<BlobStoreError['code'], ApiErrorCode> = {
   offset_mismatch: 'conflict',
   aborted: 'bad_request',
   invalid: 'bad_request',
+  unavailable: 'unavailable',
 };
 
 function mapped(code: ApiErrorCode, message: string, details: ApiErrorDetails = {}): MappedError {

@@ -34,6 +34,8 @@ export class ArrayWriter {
   #items = 0;
   #entries: ManifestEntry[] = [];
   #page = 0;
+  /** Manifest page ids written so far (for discard). */
+  readonly pages: string[] = [];
 
   constructor(private readonly options: ArrayWriterOptions) {
     this.#buffer = allocate(options.layout.dtype, options.layout.chunkLength);
@@ -84,6 +86,7 @@ export class ArrayWriter {
 
   async #flushPage(): Promise<void> {
     const { opened, principal, arrayId } = this.options;
+    this.pages.push(pageId(arrayId, this.#page));
     await writeOrThrow(opened, principal, {
       id: pageId(arrayId, this.#page),
       doc: { type: 'chunk-page', signalId: arrayId, page: this.#page, entries: this.#entries },

@@ -177,6 +177,24 @@ export class SignalWriter {
     }
   }
 
+  /**
+   * Removes every document this writer created (header, level headers, manifest pages): an
+   * upload that fails half-way leaves nothing visible. Its chunks become garbage, collected
+   * after the grace period.
+   */
+  async discard(): Promise<void> {
+    const ids = [
+      this.id,
+      ...[...this.#announced].map((level) => levelId(this.id, level)),
+      ...this.#raw.pages,
+      ...[...this.#levels.values()].flatMap((writer) => writer.pages),
+    ];
+    await this.opened.docs.write(
+      this.principal,
+      ids.map((id) => ({ id, deleted: true })),
+    );
+  }
+
   /** Writes what is left and commits the header (with `extra` fields). */
   async finish(extra: Record<string, unknown> = {}): Promise<SignalHeader> {
     for (const tail of this.#pyramid.tails()) {

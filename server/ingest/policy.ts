@@ -1,0 +1,98 @@
+// Ingestion policies (documents of type `ingestion-policy`): which dataset a collector writes
+// into and how its records become signals. The policy is the security setting too: a collector
+// token names the one policy it may write through.
+import type { Dtype } from '../../src/shared/chunk/index.ts';
+import { parseInstant } from '../../src/shared/query/instant.ts';
+import { HttpError } from '../http/errors.ts';
+import type { JsonObject } from '../meta/types.ts';
+
+export interface PolicySignal {
+  /** The record field whose value this signal takes. */
+  field: string;
+  /** The signal's name in the dataset. */
+  name: string;
+  dtype: Extract<Dtype, 'float32' | 'float64'>;
+  /** Samples per second: sample index = round((t − t0) · sampleRate). */
+  sampleRate: number;
+  /** Time of sample 0 (ms); absent: the first record's time, to the sample period. */
+  t0Ms: number | undefined;
+  unit: string | undefined;
+}
+
+export interface IngestionPolicy {
+  id: string;
+  datasetId: string;
+  /** A payload format to force (else chosen from the request). */
+  format: string | undefined;
+  /** Records further ahead of the lake's clock than this are refused. */
+  futureLimitMs: number;
+  /** Largest request body accepted. */
+  maxBodyBytes: number;
+  signals: PolicySignal[];
+}
+
+export const DEFAULT_FUTURE_LIMIT_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+function bad(id: string, message: string): HttpError {
+  return new HttpError('bad_request', `Ingestion policy "${id}": ${message}`, {
+    reason: 'invalid_policy',
+  });
+}
+
+/** The signal document id of a policy signal. */
+export function policySignalId(datasetId: string, name: string): string {
+  return `${datasetId}/signals/${name}`;
+}
+
+export function parsePolicy(id: string, body: JsonObject): IngestionPolicy {
+  if (body.type !== 'ingestion-policy') throw bad(id, 'is not an ingestion-policy document');
+  const datasetId = body.datasetId;
+  if (typeof datasetId !== 'string' || datasetId.length === 0) throw bad(id, 'needs a datasetId');
+  const list = body.signals;
+  if (!Array.isArray(list) || list.length === 0) throw bad(id, 'needs a non-empty signals list');
+  const names = new Set<string>();
+  const signals = (list as unknown[]).map((item, index): PolicySignal => {
+    const spec = (typeof item === 'object' && item !== null ? item : {}) as JsonObject;
+    const { field, name, sampleRate, dtype, t0, unit } = spec;
+    if (typeof field !== 'string' || field.length === 0)
+      throw bad(id, `signals[${index}].field is missing`);
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+      throw bad(id, `signals[${index}].name must be 1–200 characters`);
+    }
+    if (names.has(name)) throw bad(id, `two signals are named "${name}"`);
+    names.add(name);
+    if (typeof sampleRate !== 'number' || !Number.isFinite(sampleRate) || sampleRate <= 0) {
+      throw bad(id, `signals[${index}].sampleRate must be a positive number (samples per second)`);
+    }
+    if (dtype !== undefined && dtype !== 'float32' && dtype !== 'float64') {
+      throw bad(id, `signals[${index}].dtype must be float32 or float64`);
+    }
+    let t0Ms: number | undefined;
+    if (t0 !== undefined) {
+      t0Ms = typeof t0 === 'string' ? parseInstant(t0) : undefined;
+      if (t0Ms === undefined) throw bad(id, `signals[${index}].t0 must be an ISO 8601 instant`);
+    }
+    if (unit !== undefined && typeof unit !== 'string')
+      throw bad(id, `signals[${index}].unit must be text`);
+    return { field, name, dtype: dtype ?? 'float32', sampleRate, t0Ms, unit };
+  });
+  const format = body.format;
+  if (format !== undefined && typeof format !== 'string') throw bad(id, 'format must be text');
+  const future = body.futureLimitSeconds;
+  if (future !== undefined && (typeof future !== 'number' || !(future >= 0))) {
+    throw bad(id, 'futureLimitSeconds must be a non-negative number');
+  }
+  const maxBody = body.maxBodyBytes;
+  if (maxBody !== undefined && (typeof maxBody !== 'number' || !(maxBody > 0))) {
+    throw bad(id, 'maxBodyBytes must be a positive number');
+  }
+  return {
+    id,
+    datasetId,
+    format,
+    futureLimitMs: future === undefined ? DEFAULT_FUTURE_LIMIT_MS : future * 1000,
+    maxBodyBytes: maxBody ?? DEFAULT_MAX_BODY_BYTES,
+    signals,
+  };
+}

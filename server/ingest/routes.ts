@@ -1,0 +1,188 @@
+// Ingestion routes (issue 5): collectors POST their batches to a policy; the lake parses them
+// (a malformed body is a 4xx naming the problem, and nothing is stored), logs the raw request
+// durably under its dedupe key, and only then answers 2xx. A replay of a logged key answers 2xx
+// without logging or writing again. The transformation into signals runs in the background.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { formatFromRequest } from '../../src/shared/ingest/records/index.ts';
+import { IngestParseError, type IngestRecord } from '../../src/shared/ingest/types.ts';
+import type { Principal } from '../auth/principal.ts';
+import { HttpError } from '../http/errors.ts';
+import type { Lake } from '../lake.ts';
+import { futureRecords } from './placements.ts';
+import { parsePolicy, type IngestionPolicy } from './policy.ts';
+import { recordsOf, type IngestTransformer } from './transformer.ts';
+
+/** Headers a collector may send its own idempotency key in. */
+const KEY_HEADERS = ['idempotency-key', 'x-idempotency-key'] as const;
+
+/** The chunk-reference key that keeps a logged body from the garbage collector. */
+export function ingestRefId(key: string): string {
+  return `\u0000ingest\u0000${key}`;
+}
+
+function requireIngest(request: FastifyRequest, policyId: string): Principal {
+  const principal = request.principal;
+  if (principal === null) throw new HttpError('unauthorized', 'Sign in or send a collector token');
+  if (principal.role === 'collector') {
+    if (principal.policy !== policyId) {
+      throw new HttpError(
+        'forbidden',
+        `This collector token may only write through "${principal.policy ?? ''}"`,
+        {
+          reason: 'wrong_policy',
+        },
+      );
+    }
+    return principal;
+  }
+  if (principal.role === 'admin' || principal.role === 'analyst') return principal;
+  throw new HttpError('forbidden', 'Only collectors, analysts and admins ingest', {
+    reason: 'role',
+  });
+}
+
+async function readBody(request: FastifyRequest, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'] ?? '0');
+  if (declared > limit) {
+    throw new HttpError('payload_too_large', `A request body may have at most ${limit} bytes`);
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of request.body as AsyncIterable<Buffer>) {
+    size += part.length;
+    if (size > limit) {
+      throw new HttpError('payload_too_large', `A request body may have at most ${limit} bytes`);
+    }
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+async function policyOf(lake: Lake, id: string): Promise<IngestionPolicy> {
+  const doc = await lake.meta.getDoc(id);
+  if (doc === undefined || doc.deleted || doc.type !== 'ingestion-policy') {
+    throw new HttpError('not_found', `No ingestion policy "${id}"`);
+  }
+  return parsePolicy(id, doc.body);
+}
+
+async function parseOrRefuse(
+  format: string,
+  body: Buffer,
+  tag: string | null,
+): Promise<IngestRecord[]> {
+  try {
+    return await recordsOf(format, body, tag);
+  } catch (error) {
+    if (error instanceof IngestParseError) {
+      throw new HttpError('bad_request', error.message, { reason: 'malformed_body' });
+    }
+    throw error;
+  }
+}
+
+export function registerIngestRoutes(
+  app: FastifyInstance,
+  lake: Lake,
+  transformer: IngestTransformer,
+): void {
+  const ingest = async (
+    request: FastifyRequest<{ Params: { policy: string }; Querystring: Record<string, string> }>,
+    wendelin: boolean,
+  ) => {
+    const policyId = request.params.policy;
+    requireIngest(request, policyId);
+    const policy = await policyOf(lake, policyId);
+    const body = await readBody(request, policy.maxBodyBytes);
+    const tag = typeof request.query.reference === 'string' ? request.query.reference : null;
+    const format =
+      policy.format ??
+      (wendelin
+        ? 'wendelin-msgpack'
+        : formatFromRequest(
+            request.headers['content-type'] ?? '',
+            request.query,
+            request.headers['user-agent'] ?? '',
+          ));
+    const records = await parseOrRefuse(format, body, tag);
+    const future = futureRecords(policy, records, lake.now());
+    if (future.length > 0) {
+      const first = future[0];
+      throw new HttpError(
+        'bad_request',
+        `${future.length} record(s) are further ahead of the lake's clock than ${policy.futureLimitMs / 1000} s, first at ${new Date(first?.time ?? 0).toISOString()}: nothing was stored`,
+        { reason: 'future_records' },
+      );
+    }
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const header = KEY_HEADERS.map((name) => request.headers[name]).find(
+      (value): value is string => typeof value === 'string' && value.length > 0,
+    );
+    // A collector resends a failed batch unchanged: the same policy and body are the same request.
+    const key =
+      header === undefined
+        ? createHash('sha256').update(`${policyId}\n${sha256}`).digest('hex')
+        : `${policyId}\n${header.slice(0, 200)}`;
+    const known = await lake.meta.getIngest(key);
+    if (known === undefined) {
+      // The body first, then the log row: the row's commit is the durability point.
+      await lake.blobs.put(sha256, body);
+      await lake.meta.recordChunk({
+        sha256,
+        length: body.length,
+        storedAt: lake.now(),
+        uploader: null,
+      });
+      await lake.meta.setChunkRefs(ingestRefId(key), null, 0, [sha256]);
+    }
+    const { logged, entry } =
+      known === undefined
+        ? await lake.meta.logIngest({
+            key,
+            policyId,
+            sha256,
+            length: body.length,
+            format,
+            tag,
+            receivedAt: lake.now(),
+          })
+        : { logged: false, entry: known };
+    if (logged) transformer.kick();
+    return { entry, logged, records: records.length };
+  };
+
+  app.post<{ Params: { policy: string }; Querystring: Record<string, string> }>(
+    '/api/ingest/:policy',
+    async (request, reply) => {
+      const { entry, logged, records } = await ingest(request, false);
+      return reply.code(logged ? 202 : 200).send({
+        key: entry.key,
+        status: entry.status,
+        duplicate: !logged,
+        records,
+      });
+    },
+  );
+
+  // Wendelin's ingest URL shape: `…/ingest?reference=<tag>`, msgpack [time, record] pairs, 204.
+  app.post<{ Params: { policy: string }; Querystring: Record<string, string> }>(
+    '/api/ingest/:policy/ingest',
+    async (request, reply) => {
+      await ingest(request, true);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: { policy: string } }>('/api/ingest/:policy', async (request) => {
+    const principal = request.principal;
+    if (principal === null) throw new HttpError('unauthorized', 'Sign in');
+    if (principal.role !== 'admin' && principal.role !== 'analyst')
+      requireIngest(request, request.params.policy);
+    await policyOf(lake, request.params.policy);
+    return {
+      policy: request.params.policy,
+      requests: await lake.meta.ingestCounts(request.params.policy),
+    };
+  });
+}

@@ -1,0 +1,181 @@
+// The transformation (issue 5): logged collector requests → samples of their policy's signals,
+// in log order, in the background. Resumable after a crash: a request stays pending until every
+// signal has it; a signal's header records the last request applied to it (`ingestedThrough`,
+// written with the header that commits the samples), so a request replayed after a crash never
+// places its values twice.
+import type { FastifyBaseLogger } from 'fastify';
+import { parseRecords } from '../../src/shared/ingest/records/index.ts';
+import type { IngestFormat, IngestRecord } from '../../src/shared/ingest/types.ts';
+import type { LakeWriter } from '../lake-context.ts';
+import type { IngestLogEntry } from '../meta/types.ts';
+import { placeSamples } from '../signals/place-samples.ts';
+import { LAKE_PRINCIPAL, writeOrThrow } from '../signals/write-docs.ts';
+import { signalHeader } from '../signals/write-signal.ts';
+import { defaultT0, planPlacements } from './placements.ts';
+import { parsePolicy, policySignalId } from './policy.ts';
+
+export interface IngestOutcome {
+  records: number;
+  written: number;
+  duplicates: number;
+  late: number;
+  skipped: number;
+  beforeStart: number;
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+/** Every record of a logged body (it was parsed once already, before it was logged). */
+export async function recordsOf(
+  format: string,
+  body: Uint8Array,
+  tag: string | null,
+): Promise<IngestRecord[]> {
+  const records: IngestRecord[] = [];
+  const options = tag === null ? {} : { reference: tag };
+  for await (const batch of parseRecords(format as IngestFormat, once(body), options)) {
+    for (const record of batch) records.push(record);
+  }
+  return records;
+}
+
+export class IngestTransformer {
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(
+    private readonly opened: LakeWriter,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Starts a pass over the pending requests (or another one after the current pass). */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Resolves when nothing is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running !== undefined) await this.#running;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.idle();
+  }
+
+  async #drain(): Promise<void> {
+    const { meta } = this.opened.lake;
+    for (;;) {
+      if (this.#stopped) return;
+      const pending = await meta.pendingIngests(16);
+      if (pending.length === 0) return;
+      for (const entry of pending) {
+        // stop() may have been called while the previous request was being applied.
+        if (this.stopped) return;
+        try {
+          const outcome = await this.apply(entry);
+          await meta.finishIngest(entry.key, 'done', JSON.stringify(outcome));
+        } catch (error) {
+          // A full disk or a closing store: leave it pending, retried at the next pass/start.
+          if (isTransient(error)) {
+            this.log.error({ err: error, key: entry.key }, 'ingestion paused');
+            return;
+          }
+          this.log.error({ err: error, key: entry.key }, 'ingestion of a request failed');
+          const message = error instanceof Error ? error.message : String(error);
+          await meta.finishIngest(entry.key, 'failed', JSON.stringify({ error: message }));
+        }
+      }
+    }
+  }
+
+  async apply(entry: IngestLogEntry): Promise<IngestOutcome> {
+    const { lake } = this.opened;
+    const policyDoc = await lake.meta.getDoc(entry.policyId);
+    if (policyDoc === undefined || policyDoc.deleted) {
+      throw new Error(`Policy "${entry.policyId}" no longer exists`);
+    }
+    const policy = parsePolicy(entry.policyId, policyDoc.body);
+    const body = await lake.blobs.readAll(entry.sha256);
+    const records = await recordsOf(entry.format, body, entry.tag);
+    const firstTime = records.reduce((min, r) => Math.min(min, r.time), Number.POSITIVE_INFINITY);
+    const t0s = new Map<string, number>();
+    const headers = new Map<string, Record<string, unknown>>();
+    for (const signal of policy.signals) {
+      const id = policySignalId(policy.datasetId, signal.name);
+      let doc = await lake.meta.getDoc(id);
+      if (doc === undefined || doc.deleted) {
+        if (!Number.isFinite(firstTime)) continue;
+        const t0Ms = signal.t0Ms ?? defaultT0(firstTime, signal.sampleRate);
+        await writeOrThrow(this.opened, LAKE_PRINCIPAL, {
+          id,
+          doc: {
+            ...signalHeader({
+              datasetId: policy.datasetId,
+              name: signal.name,
+              dtype: signal.dtype,
+              t0: new Date(t0Ms).toISOString(),
+              sampleRate: signal.sampleRate,
+              ...(signal.unit === undefined ? {} : { unit: signal.unit }),
+            }),
+            ingestPolicy: policy.id,
+          },
+        });
+        doc = await lake.meta.getDoc(id);
+      }
+      if (doc === undefined) continue;
+      headers.set(signal.name, doc.body);
+      const t0 = typeof doc.body.t0 === 'string' ? Date.parse(doc.body.t0) : Number.NaN;
+      if (Number.isFinite(t0)) t0s.set(signal.name, t0);
+    }
+    const plan = planPlacements(policy, records, t0s);
+    const outcome: IngestOutcome = {
+      records: records.length,
+      written: 0,
+      duplicates: 0,
+      late: 0,
+      skipped: plan.skipped,
+      beforeStart: plan.beforeStart,
+    };
+    for (const [name, placements] of plan.bySignal) {
+      const through = headers.get(name)?.ingestedThrough;
+      // Already applied before a crash cut this request short: never place it twice.
+      if (typeof through === 'number' && through >= entry.seq) continue;
+      if (placements.length === 0) continue;
+      const result = await placeSamples(
+        this.opened,
+        LAKE_PRINCIPAL,
+        policySignalId(policy.datasetId, name),
+        placements,
+        { ingestedThrough: entry.seq },
+      );
+      outcome.written += result.written;
+      outcome.duplicates += result.duplicates;
+      outcome.late += result.late;
+    }
+    return outcome;
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'no_space' || code === 'closed' || code === 'busy' || code === 'unavailable';
+}

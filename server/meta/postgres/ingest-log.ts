@@ -1,0 +1,111 @@
+// The ingestion log (types.ts, IngestLog): one row per collector request, unique by dedupe key,
+// in log order; the transformation marks each done or failed. As ../sqlite/ingest-log.ts.
+//
+// Log order is commit order, as for documents: a logging transaction locks its own counter row
+// ('ingest') and takes the next value, so with several lake instances logging at once a reader
+// of the pending list never sees entry 8 committed while entry 7 is still to come (an identity
+// column hands out values at insert time, and would allow that). Under the lock, "is this key
+// logged already?" is decided on the latest log too, so a retry never takes a number.
+import { checkLimit } from '../sqlite/validate.ts';
+import type { IngestLog, IngestLogEntry } from '../types.ts';
+import type { Db } from './db.ts';
+
+interface Row {
+  seq: number;
+  key: string;
+  policy_id: string;
+  sha256: string;
+  length: number;
+  format: string;
+  tag: string | null;
+  received_at: number;
+  status: IngestLogEntry['status'];
+  result: string | null;
+  [column: string]: unknown;
+}
+
+const COLUMNS = 'seq, key, policy_id, sha256, length, format, tag, received_at, status, result';
+
+function entryOf(row: Row): IngestLogEntry {
+  return {
+    seq: row.seq,
+    key: row.key,
+    policyId: row.policy_id,
+    sha256: row.sha256,
+    length: row.length,
+    format: row.format,
+    tag: row.tag,
+    receivedAt: row.received_at,
+    status: row.status,
+    result: row.result,
+  };
+}
+
+export function ingestLogStatements(db: Db): IngestLog {
+  return {
+    async logIngest(entry) {
+      return db.transaction(async (tx) => {
+        const [counter] = await tx.rows<{ v: number }>(
+          `SELECT v FROM counters WHERE name = 'ingest' FOR UPDATE`,
+        );
+        if (counter === undefined) throw new Error('the ingest counter row is missing');
+        const [existing] = await tx.rows<Row>(`SELECT ${COLUMNS} FROM ingest_log WHERE key = $1`, [
+          entry.key,
+        ]);
+        if (existing !== undefined) return { logged: false, entry: entryOf(existing) };
+        const [row] = await tx.rows<Row>(
+          `WITH next AS (UPDATE counters SET v = v + 1 WHERE name = 'ingest' RETURNING v)
+           INSERT INTO ingest_log
+             (seq, key, policy_id, sha256, length, format, tag, received_at, status)
+           SELECT v, $1, $2, $3, $4, $5, $6, $7, 'pending' FROM next
+           RETURNING ${COLUMNS}`,
+          [
+            entry.key,
+            entry.policyId,
+            entry.sha256,
+            entry.length,
+            entry.format,
+            entry.tag,
+            entry.receivedAt,
+          ],
+        );
+        if (row === undefined) throw new Error('the ingest counter row is missing');
+        return { logged: true, entry: entryOf(row) };
+      });
+    },
+
+    async pendingIngests(limit) {
+      const rows = await db.read<Row>(
+        `SELECT ${COLUMNS} FROM ingest_log WHERE status = 'pending' ORDER BY seq LIMIT $1`,
+        [checkLimit(limit)],
+      );
+      return rows.map(entryOf);
+    },
+
+    async finishIngest(key, status, result) {
+      await db.write(`UPDATE ingest_log SET status = $1, result = $2 WHERE key = $3`, [
+        status,
+        result,
+        key,
+      ]);
+    },
+
+    async getIngest(key) {
+      const [row] = await db.read<Row>(`SELECT ${COLUMNS} FROM ingest_log WHERE key = $1`, [key]);
+      return row === undefined ? undefined : entryOf(row);
+    },
+
+    async ingestCounts(policyId) {
+      const rows = await db.read<{ status: string; n: number }>(
+        `SELECT status, count(*) AS n FROM ingest_log
+         WHERE ($1::text IS NULL OR policy_id = $1) GROUP BY status`,
+        [policyId ?? null],
+      );
+      const result = { pending: 0, done: 0, failed: 0 };
+      for (const { status, n } of rows) {
+        if (status === 'pending' || status === 'done' || status === 'failed') result[status] = n;
+      }
+      return result;
+    },
+  };
+}
