@@ -77,6 +77,7 @@ async function main(): Promise<number> {
       settings: { secure: https !== undefined },
       ...(databaseUrl === undefined || databaseUrl === '' ? {} : { databaseUrl }),
       ...(s3 === undefined ? {} : { s3 }),
+      transform: process.env.FIELDLAKE_INGEST_WORKER !== '0',
     });
   } catch (error) {
     if (error instanceof MetaStoreError || error instanceof S3ConfigError) {

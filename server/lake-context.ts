@@ -50,6 +50,12 @@ export interface OpenLakeOptions {
   databaseUrl?: string;
   /** Scale-out: bytes in this S3 bucket instead of `<data>/objects` and `<data>/zarr`. */
   s3?: S3Config;
+  /**
+   * Whether this instance transforms logged collector requests (default true). In a scale-out
+   * deployment exactly one instance should (FIELDLAKE_INGEST_WORKER=0 on the others): the
+   * transformation is a single writer per signal.
+   */
+  transform?: boolean;
 }
 
 /** The metadata store the options ask for: PostgreSQL when a URL is given, else SQLite. */
@@ -107,6 +113,7 @@ export async function openLake(options: OpenLakeOptions): Promise<OpenLake> {
     },
   };
   // Requests logged before a crash or a restart are transformed now.
-  ingest.kick();
+  if (options.transform === false) await ingest.stop();
+  else ingest.kick();
   return result;
 }

@@ -228,7 +228,9 @@ describe('Arrow IPC file', () => {
 
   it('streams a file whose body starts with its schema (as the spec and pyarrow write it)', async () => {
     const bytes = specFile(t);
-    const out = await collect(parseArrow(everyN(bytes, 11), withArrow({}, 16)));
+    // A limit below the file's size: it streams, never held whole.
+    expect(bytes.length).toBeGreaterThan(200);
+    const out = await collect(parseArrow(everyN(bytes, 11), withArrow({}, 200)));
     expect(out.columns).toEqual([[1, 2, 3]]);
     expect(out.time).toEqual([1000, 2000, 3000]);
     const truncated = await arrowError(bytes.subarray(0, bytes.length - 3));
@@ -256,6 +258,16 @@ describe('Arrow errors', () => {
     const truncated = await arrowError(bytes.subarray(0, bytes.length - 30));
     expect(truncated.message).toContain('Arrow');
     expect(truncated.at.offset).toBeTypeOf('number');
+  });
+
+  it('refuses a record batch larger than it may hold in memory', async () => {
+    const big = table({ v: Arrow.vectorFromArray(new Float64Array(1000), new Arrow.Float64()) });
+    const fine = await collect(parseArrow(chunked(stream(big)), withArrow()));
+    expect(fine.columns[0]).toHaveLength(1000);
+    const limited = await parseError(() =>
+      collect(parseArrow(chunked(stream(big)), withArrow({}, 4000))),
+    );
+    expect(limited.message).toContain('a record batch of 8000 bytes is larger than the 4000');
   });
 
   it('passes the body’s own errors through unchanged', async () => {

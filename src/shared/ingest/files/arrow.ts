@@ -26,7 +26,7 @@ import {
 import { TIME_NAMES, epochScaleOfMagnitude, parseIsoTime, type EpochScale } from './csv-values.ts';
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // ARROW1
-const DEFAULT_MAX_BUFFERED = 64 * 1024 * 1024;
+const DEFAULT_MAX_BUFFERED = 128 * 1024 * 1024;
 /** A schema message's metadata past this is not a schema worth reading. */
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 /** Message.header_type of a Schema message (flatbuffers union tag). */
@@ -57,6 +57,107 @@ export function messageHeaderType(meta: Uint8Array): number | undefined {
   const field = view.getUint16(vtable + 6, true);
   if (field === 0) return 0;
   return table + field < meta.length ? meta[table + field] : undefined;
+}
+
+/** Message.bodyLength (field 3, an int64) from flatbuffers metadata; 0 when absent. */
+export function messageBodyLength(meta: Uint8Array): number | undefined {
+  if (meta.length < 8) return undefined;
+  const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
+  const table = view.getUint32(0, true);
+  if (table + 4 > meta.length) return undefined;
+  const vtable = table - view.getInt32(table, true);
+  if (vtable < 0 || vtable + 4 > meta.length) return undefined;
+  const vtableSize = view.getUint16(vtable, true);
+  if (vtableSize < 12 || vtable + 12 > meta.length) return 0;
+  const field = view.getUint16(vtable + 10, true);
+  if (field === 0) return 0;
+  if (table + field + 8 > meta.length) return undefined;
+  return view.getUint32(table + field + 4, true) * 2 ** 32 + view.getUint32(table + field, true);
+}
+
+/**
+ * Follows the IPC message framing of the bytes handed to apache-arrow (continuation marker,
+ * metadata length, metadata, body) and refuses a message body past `limit` before apache-arrow
+ * buffers it: Arrow decodes a record batch whole, so the largest batch is what a stream holds
+ * in memory, and a corrupt length must not make it swallow the rest of a 2 GB upload.
+ */
+class FrameGuard {
+  private phase: 'marker' | 'length' | 'meta' | 'body' | 'end' = 'marker';
+  private need = 4;
+  private held = new Uint8Array(8);
+  private heldLength = 0;
+  /** Absolute offset of the next byte. */
+  private offset: number;
+
+  constructor(
+    private readonly limit: number,
+    start: number,
+  ) {
+    this.offset = start;
+  }
+
+  push(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length && this.phase !== 'end') {
+      const take = Math.min(this.need, chunk.length - i);
+      if (this.phase === 'body') {
+        this.need -= take;
+        i += take;
+        this.offset += take;
+        if (this.need === 0) this.begin('marker', 4);
+        continue;
+      }
+      if (this.heldLength + take > this.held.length) {
+        const grown = new Uint8Array(this.heldLength + this.need);
+        grown.set(this.held.subarray(0, this.heldLength));
+        this.held = grown;
+      }
+      this.held.set(chunk.subarray(i, i + take), this.heldLength);
+      this.heldLength += take;
+      this.need -= take;
+      i += take;
+      this.offset += take;
+      if (this.need === 0) this.complete();
+    }
+  }
+
+  private begin(phase: FrameGuard['phase'], need: number): void {
+    this.phase = phase;
+    this.need = need;
+    this.heldLength = 0;
+  }
+
+  private complete(): void {
+    const view = new DataView(this.held.buffer, 0, this.heldLength);
+    if (this.phase === 'marker' || this.phase === 'length') {
+      const value = view.getUint32(0, true);
+      // 0xFFFFFFFF continues to the length (Arrow ≥ 0.15); older streams start with it.
+      if (this.phase === 'marker' && value === 0xffffffff) return this.begin('length', 4);
+      if (value === 0) return this.begin('end', 0);
+      if (value > MAX_METADATA_BYTES) {
+        throw fail(
+          `not a readable Arrow IPC stream or file: a message claims ${value} bytes of metadata`,
+          this.offset - 4,
+        );
+      }
+      return this.begin('meta', value);
+    }
+    const body = messageBodyLength(this.held.subarray(0, this.heldLength));
+    if (body === undefined) {
+      throw fail(
+        'not a readable Arrow IPC stream or file: a message header is invalid',
+        this.offset,
+      );
+    }
+    if (body > this.limit) {
+      throw fail(
+        `a record batch of ${body} bytes is larger than the ${this.limit} bytes one may take in memory: write the file in smaller batches (pyarrow: max_chunksize)`,
+        this.offset,
+      );
+    }
+    if (body === 0) this.begin('marker', 4);
+    else this.begin('body', body);
+  }
 }
 
 /** How one field becomes a column (or the time). */
@@ -364,8 +465,11 @@ export async function parseArrow(
     joined.set(chunk.subarray(chunk.length - (joined.length - fromTail)), fromTail);
     tail = joined;
   };
+  /** Set for the streaming paths: what apache-arrow is fed is checked message by message. */
+  let guard: FrameGuard | undefined;
   async function* feed(prefix: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
     for (const chunk of prefix) {
+      guard?.push(chunk);
       track(chunk);
       yield chunk;
     }
@@ -380,13 +484,16 @@ export async function parseArrow(
       if (chunk === undefined) return;
       // apache-arrow may keep views of what it is given: hand it a copy it owns.
       const copy = chunk.slice();
+      guard?.push(copy);
       track(copy);
       yield copy;
     }
   }
   const wrap = (error: unknown): unknown => {
     if (bodyError !== undefined) return bodyError;
-    if (error instanceof IngestParseError || error instanceof TypeError) return error;
+    // apache-arrow meets malformed bytes with whatever error it runs into (TypeError and
+    // RangeError included): every one of them is the file's fault.
+    if (error instanceof IngestParseError) return error;
     const message = error instanceof Error ? error.message : String(error);
     return fail(`not a readable Arrow IPC stream or file: ${message}`, fed);
   };
@@ -423,6 +530,7 @@ export async function parseArrow(
       if (messageHeaderType(meta.subarray(metaStart)) === MESSAGE_SCHEMA) {
         fed = 8; // the magic and its padding, not handed to the stream reader
         tail = first.subarray(2);
+        guard = new FrameGuard(maxBuffered, 8);
         source = feed([meta]);
       } else {
         const parts: Uint8Array[] = [first, meta];
@@ -449,6 +557,7 @@ export async function parseArrow(
         source = feed([whole]);
       }
     } else {
+      guard = new FrameGuard(maxBuffered, 0);
       source = feed([first]);
     }
     let batches: ArrowReader;

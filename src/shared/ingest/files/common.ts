@@ -31,9 +31,11 @@ export interface ArrowOptions {
   /** The apache-arrow module (`await import('apache-arrow')`): see arrow-types.ts for why. */
   module: ArrowModule;
   /**
-   * Arrow IPC *file* format whose body does not start with its schema (apache-arrow's own JS
-   * writer puts it only in the footer) is read whole: this is the most it buffers (default
-   * 64 MiB). Files that follow the spec (schema first: pyarrow, arrow C++/Rust/Go) stream.
+   * The most bytes of Arrow held in memory at once (default 128 MiB). apache-arrow decodes a
+   * record batch whole, so a stream holds its largest batch: a bigger one is refused. An IPC
+   * *file* whose body does not start with its schema (apache-arrow's own JS writer keeps it in
+   * the footer only) is read whole, so it must fit. Files that follow the spec (schema first:
+   * pyarrow, arrow C++/Rust/Go) stream like the stream format.
    */
   maxBufferedBytes?: number;
 }

@@ -167,7 +167,10 @@ describe('WAV errors', () => {
   });
 
   it('refuses a truncated data chunk, with the offset where the file ends', async () => {
-    const bytes = riff([chunk('fmt ', fmt(1, 2, 8000, 16)), chunk('data', Array<number>(16).fill(0))]);
+    const bytes = riff([
+      chunk('fmt ', fmt(1, 2, 8000, 16)),
+      chunk('data', Array<number>(16).fill(0)),
+    ]);
     const error = await wavError(bytes.subarray(0, bytes.length - 4));
     expect(error.at.offset).toBe(bytes.length - 4);
     expect(error.message).toContain('12 of the data chunk');

@@ -45,7 +45,10 @@ describe('fixtures: malformed bodies', () => {
     const bytes = await fixtureBytes(c.file);
     const result = await outcome(c.format, chunked(bytes), c.options);
     expect(result).toEqual({
-      error: { message: expect.stringContaining(c.error?.message ?? '') as unknown, at: c.error?.at },
+      error: {
+        message: expect.stringContaining(c.error?.message ?? '') as unknown,
+        at: c.error?.at,
+      },
     });
   });
 

@@ -140,7 +140,11 @@ describe('fields', () => {
   it('keys named like Object.prototype members stay plain fields', async () => {
     const body = utf8('{"__proto__":{"polluted":1},"constructor":"c","toString":2}\n');
     const [record] = await records('fluentd-ndjson', body);
-    expect(Object.keys(record?.fields ?? {})).toEqual(['__proto__.polluted', 'constructor', 'toString']);
+    expect(Object.keys(record?.fields ?? {})).toEqual([
+      '__proto__.polluted',
+      'constructor',
+      'toString',
+    ]);
     expect(record?.fields.constructor).toBe('c');
     expect(Object.getPrototypeOf(record?.fields)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -177,7 +181,10 @@ describe('fields', () => {
 
   it('integer map keys become names; other msgpack extensions are refused', async () => {
     // {1: "one"}: the encoder writes only string keys, so the bytes are spelled out.
-    const [record] = await records('fluentd-msgpack', new Uint8Array([0x81, 0x01, 0xa3, 0x6f, 0x6e, 0x65]));
+    const [record] = await records(
+      'fluentd-msgpack',
+      new Uint8Array([0x81, 0x01, 0xa3, 0x6f, 0x6e, 0x65]),
+    );
     expect(record?.fields).toEqual({ '1': 'one' });
     const codec = new ExtensionCodec();
     codec.register({
@@ -230,7 +237,9 @@ describe('bodies', () => {
     const result = await outcome('fluent-bit-json', everyBytes(body, 1));
     expect(result).toMatchObject({ records: [{ time: T * 1000, fields: { a: 1 } }] });
     const lone = await outcome('fluent-bit-json', chunked(new Uint8Array([0xef, 0xbb])));
-    expect(lone).toMatchObject({ error: { message: expect.stringContaining('expected') as unknown } });
+    expect(lone).toMatchObject({
+      error: { message: expect.stringContaining('expected') as unknown },
+    });
   });
 
   it('the lines formats refuse an array, the array formats refuse a sequence for collectd', async () => {
@@ -257,7 +266,10 @@ describe('bodies', () => {
 
   it('an event over maxRecordBytes fails at its start however it is cut', async () => {
     const body = msgpack({ a: 1 }, { blob: 'x'.repeat(5000) });
-    const expected = { message: expect.stringContaining('larger than 4096') as unknown, at: { offset: 4 } };
+    const expected = {
+      message: expect.stringContaining('larger than 4096') as unknown,
+      at: { offset: 4 },
+    };
     expect(await outcome('fluentd-msgpack', chunked(body), { maxRecordBytes: 4096 })).toEqual({
       error: expected,
     });

@@ -272,7 +272,10 @@ describe('generated records survive any chunking', () => {
       type_instance: name,
       time: fc.integer({ min: 0, max: 4_102_444_799_000 }).map((ms) => ms / 1000),
       data: fc.uniqueArray(
-        fc.tuple(name, fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null))),
+        fc.tuple(
+          name,
+          fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null)),
+        ),
         { selector: ([ds]) => ds, minLength: 1, maxLength: 3 },
       ),
     });

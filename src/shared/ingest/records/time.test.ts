@@ -17,7 +17,9 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 describe('parseTimeString', () => {
   it('reads what fluent-bit and fluentd write', () => {
     // fluent-bit iso8601 and java_sql_timestamp (UTC), fluentd Time#iso8601 (local offset).
-    expect(parseTimeString('2026-11-22T05:44:00.000001Z')).toBe(Date.UTC(2026, 10, 22, 5, 44) + 0.001);
+    expect(parseTimeString('2026-11-22T05:44:00.000001Z')).toBe(
+      Date.UTC(2026, 10, 22, 5, 44) + 0.001,
+    );
     expect(parseTimeString('2026-11-22 05:44:01.999999')).toBe(
       Date.UTC(2026, 10, 22, 5, 44, 1) + 999.999,
     );
@@ -79,7 +81,9 @@ describe('time values', () => {
     expect(timeOfValue(1795326222.5, 'double')).toBe(1795326222500);
     expect(timeOfValue(1795326222, 'unixtime')).toBe(1795326222000);
     expect(timeOfValue(1795326222500, 'epoch_ms')).toBe(1795326222500);
-    expect(timeOfValue('2026-11-22T05:43:42.5Z', 'double')).toBe(Date.UTC(2026, 10, 22, 5, 43, 42, 500));
+    expect(timeOfValue('2026-11-22T05:43:42.5Z', 'double')).toBe(
+      Date.UTC(2026, 10, 22, 5, 43, 42, 500),
+    );
     expect(timeOfValue(new EventTime(1795326222, 500_000_001), 'float')).toBe(1795326222500.000001);
     expect(timeOfValue(Number.NaN, 'double')).toBeUndefined();
     expect(timeOfValue(true, 'double')).toBeUndefined();
