@@ -2,6 +2,7 @@
 import type { BenchDefinition } from '../lib/types.ts';
 import { docstore } from './docstore.bench.ts';
 import { httpServer } from './http-server.bench.ts';
+import { ingest } from './ingest.bench.ts';
 import { lake } from './lake.bench.ts';
 import { storage } from './storage.bench.ts';
 import { workerTransfer } from './worker-transfer.bench.ts';
@@ -12,4 +13,5 @@ export const suites: readonly BenchDefinition[] = [
   docstore,
   storage,
   lake,
+  ingest,
 ];

@@ -3,6 +3,11 @@
 // token names the one policy it may write through.
 import type { Dtype } from '../../src/shared/chunk/index.ts';
 import { parseInstant } from '../../src/shared/query/instant.ts';
+import { TIME_FORMATS, type TimeFormat } from '../../src/shared/ingest/records/index.ts';
+
+function isTimeFormat(value: string): value is TimeFormat {
+  return (TIME_FORMATS as readonly string[]).includes(value);
+}
 import { HttpError } from '../http/errors.ts';
 import type { JsonObject } from '../meta/types.ts';
 
@@ -29,6 +34,8 @@ export interface IngestionPolicy {
   /** Largest request body accepted. */
   maxBodyBytes: number;
   signals: PolicySignal[];
+  /** How the collector's records carry time and tag (fluentd's inject keys, fluent-bit's json_date_*). */
+  parse: { timeKey?: string | false; timeFormat?: TimeFormat; tagKey?: string };
 }
 
 export const DEFAULT_FUTURE_LIMIT_MS = 24 * 60 * 60 * 1000;
@@ -87,10 +94,24 @@ export function parsePolicy(id: string, body: JsonObject): IngestionPolicy {
   if (maxBody !== undefined && (typeof maxBody !== 'number' || !(maxBody > 0))) {
     throw bad(id, 'maxBodyBytes must be a positive number');
   }
+  const { timeKey, timeFormat, tagKey } = body;
+  if (timeKey !== undefined && timeKey !== false && typeof timeKey !== 'string') {
+    throw bad(id, 'timeKey must be a field name or false');
+  }
+  if (timeFormat !== undefined && (typeof timeFormat !== 'string' || !isTimeFormat(timeFormat))) {
+    throw bad(id, `timeFormat must be one of ${TIME_FORMATS.join(', ')}`);
+  }
+  if (tagKey !== undefined && typeof tagKey !== 'string')
+    throw bad(id, 'tagKey must be a field name');
   return {
     id,
     datasetId,
     format,
+    parse: {
+      ...(timeKey === undefined ? {} : { timeKey }),
+      ...(timeFormat === undefined ? {} : { timeFormat: timeFormat }),
+      ...(tagKey === undefined ? {} : { tagKey }),
+    },
     futureLimitMs: future === undefined ? DEFAULT_FUTURE_LIMIT_MS : future * 1000,
     maxBodyBytes: maxBody ?? DEFAULT_MAX_BODY_BYTES,
     signals,

@@ -4,14 +4,17 @@
 // without logging or writing again. The transformation into signals runs in the background.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { formatFromRequest } from '../../src/shared/ingest/records/index.ts';
+import {
+  formatFromRequest,
+  type RecordParseOptions,
+} from '../../src/shared/ingest/records/index.ts';
 import { IngestParseError, type IngestRecord } from '../../src/shared/ingest/types.ts';
 import type { Principal } from '../auth/principal.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Lake } from '../lake.ts';
 import { futureRecords } from './placements.ts';
 import { parsePolicy, type IngestionPolicy } from './policy.ts';
-import { recordsOf, type IngestTransformer } from './transformer.ts';
+import { parseOptionsOf, recordsOf, type IngestTransformer } from './transformer.ts';
 
 /** Headers a collector may send its own idempotency key in. */
 const KEY_HEADERS = ['idempotency-key', 'x-idempotency-key'] as const;
@@ -70,13 +73,29 @@ async function policyOf(lake: Lake, id: string): Promise<IngestionPolicy> {
 async function parseOrRefuse(
   format: string,
   body: Buffer,
-  tag: string | null,
+  options: RecordParseOptions,
 ): Promise<IngestRecord[]> {
   try {
-    return await recordsOf(format, body, tag);
+    return await recordsOf(format, body, options);
   } catch (error) {
     if (error instanceof IngestParseError) {
       throw new HttpError('bad_request', error.message, { reason: 'malformed_body' });
+    }
+    throw error;
+  }
+}
+
+/** The payload format from Content-Type, User-Agent or `?format=`; 400 when none says. */
+function requestFormat(request: FastifyRequest<{ Querystring: Record<string, string> }>): string {
+  try {
+    return formatFromRequest(
+      request.headers['content-type'] ?? '',
+      request.query,
+      request.headers['user-agent'] ?? '',
+    );
+  } catch (error) {
+    if (error instanceof IngestParseError) {
+      throw new HttpError('bad_request', error.message, { reason: 'unknown_format' });
     }
     throw error;
   }
@@ -96,16 +115,9 @@ export function registerIngestRoutes(
     const policy = await policyOf(lake, policyId);
     const body = await readBody(request, policy.maxBodyBytes);
     const tag = typeof request.query.reference === 'string' ? request.query.reference : null;
-    const format =
-      policy.format ??
-      (wendelin
-        ? 'wendelin-msgpack'
-        : formatFromRequest(
-            request.headers['content-type'] ?? '',
-            request.query,
-            request.headers['user-agent'] ?? '',
-          ));
-    const records = await parseOrRefuse(format, body, tag);
+    const format = policy.format ?? (wendelin ? 'wendelin-msgpack' : requestFormat(request));
+    const receivedAt = lake.now();
+    const records = await parseOrRefuse(format, body, parseOptionsOf(policy, tag, receivedAt));
     const future = futureRecords(policy, records, lake.now());
     if (future.length > 0) {
       const first = future[0];
@@ -145,7 +157,7 @@ export function registerIngestRoutes(
             length: body.length,
             format,
             tag,
-            receivedAt: lake.now(),
+            receivedAt,
           })
         : { logged: false, entry: known };
     if (logged) transformer.kick();

@@ -4,7 +4,7 @@
 // written with the header that commits the samples), so a request replayed after a crash never
 // places its values twice.
 import type { FastifyBaseLogger } from 'fastify';
-import { parseRecords } from '../../src/shared/ingest/records/index.ts';
+import { parseRecords, type RecordParseOptions } from '../../src/shared/ingest/records/index.ts';
 import type { IngestFormat, IngestRecord } from '../../src/shared/ingest/types.ts';
 import type { LakeWriter } from '../lake-context.ts';
 import type { IngestLogEntry } from '../meta/types.ts';
@@ -12,7 +12,7 @@ import { placeSamples } from '../signals/place-samples.ts';
 import { LAKE_PRINCIPAL, writeOrThrow } from '../signals/write-docs.ts';
 import { signalHeader } from '../signals/write-signal.ts';
 import { defaultT0, planPlacements } from './placements.ts';
-import { parsePolicy, policySignalId } from './policy.ts';
+import { type IngestionPolicy, parsePolicy, policySignalId } from './policy.ts';
 
 export interface IngestOutcome {
   records: number;
@@ -27,18 +27,26 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-/** Every record of a logged body (it was parsed once already, before it was logged). */
+/** Every record of a body (all parsed before anything is stored: a bad record fails it all). */
 export async function recordsOf(
   format: string,
   body: Uint8Array,
-  tag: string | null,
+  options: RecordParseOptions,
 ): Promise<IngestRecord[]> {
   const records: IngestRecord[] = [];
-  const options = tag === null ? {} : { reference: tag };
   for await (const batch of parseRecords(format as IngestFormat, once(body), options)) {
     for (const record of batch) records.push(record);
   }
   return records;
+}
+
+/** The parse options of a request: the policy's time and tag keys, its tag, when it came. */
+export function parseOptionsOf(
+  policy: IngestionPolicy,
+  tag: string | null,
+  receivedAt: number,
+): RecordParseOptions {
+  return { ...policy.parse, receivedAt, ...(tag === null ? {} : { reference: tag }) };
 }
 
 export class IngestTransformer {
@@ -115,7 +123,12 @@ export class IngestTransformer {
     }
     const policy = parsePolicy(entry.policyId, policyDoc.body);
     const body = await lake.blobs.readAll(entry.sha256);
-    const records = await recordsOf(entry.format, body, entry.tag);
+    // The request's own receive time: records without a time get the same one as when accepted.
+    const records = await recordsOf(
+      entry.format,
+      body,
+      parseOptionsOf(policy, entry.tag, entry.receivedAt),
+    );
     const firstTime = records.reduce((min, r) => Math.min(min, r.time), Number.POSITIVE_INFINITY);
     const t0s = new Map<string, number>();
     const headers = new Map<string, Record<string, unknown>>();

@@ -37,7 +37,8 @@ export interface ArrowDataType {
 }
 
 export interface ArrowField {
-  readonly name: string;
+  /** A string in every well-formed schema; apache-arrow gives null for a corrupt one. */
+  readonly name: string | null;
   readonly type: ArrowDataType;
 }
 

@@ -225,7 +225,11 @@ interface Plan {
 }
 
 /** Which field is the time, which are columns, and the refusal of any other. */
-function planOf(fields: readonly ArrowField[]): Plan {
+function planOf(schemaFields: readonly ArrowField[]): Plan {
+  const fields = schemaFields.map((field, index) => {
+    if (typeof field.name !== 'string') throw fail(`field ${index} of the schema has no name`);
+    return { name: field.name, type: field.type };
+  });
   const timestamp = fields.findIndex((f) => f.type.typeId === ArrowTypeId.Timestamp);
   const date = fields.findIndex((f) => f.type.typeId === ArrowTypeId.Date);
   const named = fields.findIndex(
@@ -571,7 +575,12 @@ export async function parseArrow(
     if (schema === null || schema === undefined) {
       throw fail('the stream has no schema message', fed);
     }
-    const plan = planOf(schema.fields);
+    let plan: Plan;
+    try {
+      plan = planOf(schema.fields);
+    } catch (error) {
+      throw wrap(error);
+    }
     const converter = new BatchConverter(plan);
     const rowBytes = plan.columns.reduce((n, c) => n + BYTES_PER[c.dtype], 0) + (plan.time ? 8 : 0);
     const blockRows = rowsPerBlock(options, rowBytes);
@@ -599,18 +608,28 @@ export async function parseArrow(
           const children = batch.data.children;
           for (let from = 0; from < batch.numRows; from += blockRows) {
             const to = Math.min(batch.numRows, from + blockRows);
-            const values = plan.fields.map((spec) => {
-              const data = children[spec.index];
-              if (data === undefined) throw fail(`a record batch lacks field '${spec.name}'`, fed);
-              return converter.column(spec, data, from, to, row0);
-            });
-            const timeData = plan.time === undefined ? undefined : children[plan.time.index];
-            if (plan.time !== undefined && timeData === undefined) {
-              throw fail(`a record batch lacks field '${plan.time.name}'`, fed);
+            let block: FileBlock;
+            try {
+              const values = plan.fields.map((spec) => {
+                const data = children[spec.index];
+                if (data === undefined) {
+                  throw fail(`a record batch lacks field '${spec.name}'`, fed);
+                }
+                return converter.column(spec, data, from, to, row0);
+              });
+              const timeData = plan.time === undefined ? undefined : children[plan.time.index];
+              if (plan.time !== undefined && timeData === undefined) {
+                throw fail(`a record batch lacks field '${plan.time.name}'`, fed);
+              }
+              block =
+                timeData === undefined
+                  ? { values }
+                  : { time: converter.time(timeData, from, to, row0), values };
+            } catch (error) {
+              // A corrupt batch can hold anything (lengths past its buffers, odd types).
+              throw wrap(error);
             }
-            yield timeData === undefined
-              ? { values }
-              : { time: converter.time(timeData, from, to, row0), values };
+            yield block;
           }
           row0 += batch.numRows;
         }

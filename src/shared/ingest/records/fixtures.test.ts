@@ -2,8 +2,8 @@
 // the values it wrote, or fails with the IngestParseError it names, at the line/byte it names.
 import { describe, expect, it } from 'vitest';
 import { IngestParseError } from '../types.ts';
-import { formatFromRequest } from './index.ts';
-import { chunked, fixtureBytes, fixtureCases, outcome } from './records.suite.ts';
+import { formatFromRequest, parseRecords } from './index.ts';
+import { chunked, drain, fixtureBytes, fixtureCases, outcome } from './records.suite.ts';
 
 const valid = fixtureCases.filter((c) => c.records !== undefined);
 const malformed = fixtureCases.filter((c) => c.error !== undefined);
@@ -56,10 +56,7 @@ describe('fixtures: malformed bodies', () => {
     const c = malformed[0];
     if (c === undefined) throw new Error('no malformed fixtures');
     const bytes = await fixtureBytes(c.file);
-    const { parseRecords } = await import('./index.ts');
-    const run = async () => {
-      for await (const batch of parseRecords(c.format, chunked(bytes), c.options)) void batch;
-    };
+    const run = () => drain(parseRecords(c.format, chunked(bytes), c.options));
     await expect(run()).rejects.toBeInstanceOf(IngestParseError);
     await expect(run()).rejects.toMatchObject({ format: c.format, name: 'IngestParseError' });
   });

@@ -242,14 +242,19 @@ async function* parseMsgpackRecords(
     while (at < end) {
       let next: number;
       try {
-        next = skipValue(bytes, at, end, 0);
+        // Never past maxRecordBytes + 1: what lies beyond cannot change the outcome (too
+        // large), so a whole body and the same body in chunks fail the same way.
+        next = skipValue(bytes, at, Math.min(end, at + maxRecordBytes + 1), 0);
       } catch (error) {
         if (error instanceof MsgpackSyntaxError) {
           throw builder.error(error.message, { offset: base + error.at });
         }
         throw error;
       }
-      if (next < 0) break;
+      if (next < 0) {
+        if (end - at > maxRecordBytes) throw tooLarge(base + at);
+        break;
+      }
       if (next - at > maxRecordBytes) throw tooLarge(base + at);
       let value: unknown;
       try {
@@ -269,7 +274,6 @@ async function* parseMsgpackRecords(
     queue.consume(at);
     base += at;
     const rest = queue.length;
-    if (rest > maxRecordBytes) throw tooLarge(base);
     if (final && rest > 0) {
       throw builder.error('the body ends inside an event (truncated?)', { offset: base });
     }

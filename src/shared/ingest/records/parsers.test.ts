@@ -3,7 +3,7 @@ import { Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { IngestParseError, type IngestFormat } from '../types.ts';
 import { parseRecords, type RecordParseOptions } from './index.ts';
-import { RECEIVED_AT, chunked, everyBytes, outcome, utf8 } from './records.suite.ts';
+import { RECEIVED_AT, chunked, drain, everyBytes, outcome, utf8 } from './records.suite.ts';
 
 const eventTimeCodec = new ExtensionCodec();
 class Time {
@@ -276,22 +276,25 @@ describe('bodies', () => {
     expect(
       await outcome('fluentd-msgpack', everyBytes(body, 100), { maxRecordBytes: 4096 }),
     ).toEqual({ error: expected });
+    // A bad byte past the limit is not looked at, whether or not it has arrived yet.
+    const bad = msgpack({ a: 1 }, { blob: 'x'.repeat(5000), bad: 1 });
+    bad[bad.length - 1] = 0xc1;
+    for (const body of [chunked(bad), everyBytes(bad, 1000)]) {
+      expect(await outcome('fluentd-msgpack', body, { maxRecordBytes: 4096 })).toEqual({
+        error: expected,
+      });
+    }
   });
 
   it('an unknown format fails when iterated', async () => {
-    const run = async () => {
-      for await (const batch of parseRecords('csv' as IngestFormat, chunked(utf8('a')))) void batch;
-    };
+    const run = () => drain(parseRecords('csv' as IngestFormat, chunked(utf8('a'))));
     await expect(run()).rejects.toThrow(IngestParseError);
     await expect(run()).rejects.toThrow('unknown ingest format');
   });
 
   it('refuses options that make no sense', async () => {
-    const run = async (options: RecordParseOptions) => {
-      for await (const batch of parseRecords('fluentd-ndjson', chunked(utf8('{}')), options)) {
-        void batch;
-      }
-    };
+    const run = (options: RecordParseOptions) =>
+      drain(parseRecords('fluentd-ndjson', chunked(utf8('{}')), options));
     await expect(run({ batchSize: 0 })).rejects.toThrow(RangeError);
     await expect(run({ maxBodyBytes: -1 })).rejects.toThrow(RangeError);
   });

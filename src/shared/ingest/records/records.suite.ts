@@ -1,7 +1,10 @@
 // Test support for the record parsers: the fixture cases written by fixtures/make_fixtures.py,
 // bodies cut into chunks, and a parse collected into one outcome (records, or the error).
-/* eslint-disable fieldlake/import-boundaries -- Node-only test support: reads fixture files */
+/* eslint-disable fieldlake/import-boundaries -- Node-only test support: reads fixture files,
+   and forces garbage collection so memory tests measure what is retained */
 import { readFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 /* eslint-enable fieldlake/import-boundaries */
 import { IngestParseError, type IngestFormat, type IngestRecord } from '../types.ts';
 import { parseRecords, type RecordParseOptions } from './index.ts';
@@ -74,6 +77,13 @@ export async function outcome(
   return { records, batches };
 }
 
+/** Iterates a parse to its end; the number of records. */
+export async function drain(batches: AsyncIterable<IngestRecord[]>): Promise<number> {
+  let count = 0;
+  for await (const batch of batches) count += batch.length;
+  return count;
+}
+
 /** Only the records (batch boundaries depend on the chunking). */
 export function withoutBatches(result: Outcome): Outcome {
   return 'records' in result ? { records: result.records, batches: [] } : result;
@@ -83,4 +93,15 @@ const encoder = new TextEncoder();
 
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
+}
+
+let gc: (() => void) | undefined;
+
+/** Runs a full garbage collection (V8's `gc`, exposed for this process on first use). */
+export function collectGarbage(): void {
+  if (gc === undefined) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
 }

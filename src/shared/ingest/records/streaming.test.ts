@@ -126,12 +126,6 @@ function expectedFields(record: Entries): IngestRecord['fields'] {
   return fields;
 }
 
-interface Event {
-  seconds: number;
-  nanoseconds: number;
-  record: Entries;
-}
-
 function events(key: fc.Arbitrary<string>) {
   return fc.array(
     fc.record({
