@@ -8,20 +8,11 @@ import { parseRecords, type RecordParseOptions } from '../../src/shared/ingest/r
 import type { IngestFormat, IngestRecord } from '../../src/shared/ingest/types.ts';
 import type { LakeWriter } from '../lake-context.ts';
 import type { IngestLogEntry } from '../meta/types.ts';
-import { placeSamples } from '../signals/place-samples.ts';
+import { type Placement, placeSamples } from '../signals/place-samples.ts';
 import { LAKE_PRINCIPAL, writeOrThrow } from '../signals/write-docs.ts';
 import { signalHeader } from '../signals/write-signal.ts';
 import { defaultT0, planPlacements } from './placements.ts';
 import { type IngestionPolicy, parsePolicy, policySignalId } from './policy.ts';
-
-export interface IngestOutcome {
-  records: number;
-  written: number;
-  duplicates: number;
-  late: number;
-  skipped: number;
-  beforeStart: number;
-}
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
@@ -93,29 +84,75 @@ export class IngestTransformer {
     const { meta } = this.opened.lake;
     for (;;) {
       if (this.#stopped) return;
-      const pending = await meta.pendingIngests(16);
+      const pending = await meta.pendingIngests(GROUP);
       if (pending.length === 0) return;
+      // Plan every request of the group, then place the group's samples once per signal: one
+      // chunk rewrite per signal for many requests, not one per request.
+      const planned: Planned[] = [];
       for (const entry of pending) {
-        // stop() may have been called while the previous request was being applied.
         if (this.stopped) return;
         try {
-          const outcome = await this.apply(entry);
-          await meta.finishIngest(entry.key, 'done', JSON.stringify(outcome));
+          planned.push(await this.plan(entry));
         } catch (error) {
-          // A full disk or a closing store: leave it pending, retried at the next pass/start.
-          if (isTransient(error)) {
-            this.log.error({ err: error, key: entry.key }, 'ingestion paused');
-            return;
-          }
-          this.log.error({ err: error, key: entry.key }, 'ingestion of a request failed');
-          const message = error instanceof Error ? error.message : String(error);
-          await meta.finishIngest(entry.key, 'failed', JSON.stringify({ error: message }));
+          if (!(await this.#failed(entry, error))) return;
         }
+      }
+      const bySignal = new Map<string, { placements: Placement[]; through: number }>();
+      for (const { entry, placements } of planned) {
+        for (const [id, list] of placements) {
+          const merged = bySignal.get(id) ?? { placements: [], through: 0 };
+          // Log order is kept: the first value of an index wins across requests too.
+          for (const placement of list) merged.placements.push(placement);
+          merged.through = Math.max(merged.through, entry.seq);
+          bySignal.set(id, merged);
+        }
+      }
+      const totals = { written: 0, duplicates: 0, late: 0 };
+      try {
+        for (const [id, merged] of bySignal) {
+          if (this.stopped) return;
+          const result = await placeSamples(this.opened, LAKE_PRINCIPAL, id, merged.placements, {
+            ingestedThrough: merged.through,
+          });
+          totals.written += result.written;
+          totals.duplicates += result.duplicates;
+          totals.late += result.late;
+        }
+      } catch (error) {
+        if (isTransient(error)) {
+          this.log.error({ err: error }, 'ingestion paused');
+          return;
+        }
+        // Not the requests' fault alone, but they cannot be placed: say so on each.
+        for (const { entry } of planned) await this.#failed(entry, error);
+        continue;
+      }
+      for (const { entry, outcome } of planned) {
+        const result = { ...outcome, group: { requests: planned.length, ...totals } };
+        await meta.finishIngest(entry.key, 'done', JSON.stringify(result));
       }
     }
   }
 
-  async apply(entry: IngestLogEntry): Promise<IngestOutcome> {
+  /** Marks a request failed (false: the failure is transient, stop this pass). */
+  async #failed(entry: IngestLogEntry, error: unknown): Promise<boolean> {
+    // A full disk or a closing store: leave it pending, retried at the next pass or start.
+    if (isTransient(error)) {
+      this.log.error({ err: error, key: entry.key }, 'ingestion paused');
+      return false;
+    }
+    this.log.error({ err: error, key: entry.key }, 'ingestion of a request failed');
+    const message = error instanceof Error ? error.message : String(error);
+    await this.opened.lake.meta.finishIngest(
+      entry.key,
+      'failed',
+      JSON.stringify({ error: message }),
+    );
+    return true;
+  }
+
+  /** A request's placements per signal id (creating its signals on first use). */
+  async plan(entry: IngestLogEntry): Promise<Planned> {
     const { lake } = this.opened;
     const policyDoc = await lake.meta.getDoc(entry.policyId);
     if (policyDoc === undefined || policyDoc.deleted) {
@@ -160,32 +197,28 @@ export class IngestTransformer {
       if (Number.isFinite(t0)) t0s.set(signal.name, t0);
     }
     const plan = planPlacements(policy, records, t0s);
-    const outcome: IngestOutcome = {
-      records: records.length,
-      written: 0,
-      duplicates: 0,
-      late: 0,
-      skipped: plan.skipped,
-      beforeStart: plan.beforeStart,
-    };
-    for (const [name, placements] of plan.bySignal) {
+    const placements = new Map<string, Placement[]>();
+    for (const [name, list] of plan.bySignal) {
       const through = headers.get(name)?.ingestedThrough;
       // Already applied before a crash cut this request short: never place it twice.
       if (typeof through === 'number' && through >= entry.seq) continue;
-      if (placements.length === 0) continue;
-      const result = await placeSamples(
-        this.opened,
-        LAKE_PRINCIPAL,
-        policySignalId(policy.datasetId, name),
-        placements,
-        { ingestedThrough: entry.seq },
-      );
-      outcome.written += result.written;
-      outcome.duplicates += result.duplicates;
-      outcome.late += result.late;
+      if (list.length > 0) placements.set(policySignalId(policy.datasetId, name), list);
     }
-    return outcome;
+    return {
+      entry,
+      placements,
+      outcome: { records: records.length, skipped: plan.skipped, beforeStart: plan.beforeStart },
+    };
   }
+}
+
+/** Requests transformed together: their samples are placed with one rewrite per signal. */
+const GROUP = 256;
+
+interface Planned {
+  entry: IngestLogEntry;
+  placements: Map<string, Placement[]>;
+  outcome: { records: number; skipped: number; beforeStart: number };
 }
 
 function isTransient(error: unknown): boolean {
