@@ -87,7 +87,10 @@ export function registerUploadRoutes(app: FastifyInstance, writer: LakeWriter): 
       const format = formatOf(request, query);
       const writers: SignalWriter[] = [];
       try {
-        const parsed = await parseFile(format, request.body as AsyncIterable<Uint8Array>);
+        // apache-arrow is handed in: the shared parser declares only what it uses of it.
+        const parsed = await parseFile(format, request.body as AsyncIterable<Uint8Array>, {
+          ...(format === 'arrow' ? { arrow: { module: await import('apache-arrow') } } : {}),
+        });
         const { header } = parsed;
         const names = header.columns.map((column) => `${query.prefix ?? ''}${column.name}`);
         for (const name of names) {

@@ -1,5 +1,6 @@
 // Uploading files into a dataset: CSV with a time column and units, WAV channels, and a file
 // that turns bad half-way leaving nothing behind.
+import * as arrow from 'apache-arrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestLake, type TestLake } from '../test-support/test-lake.ts';
 
@@ -119,6 +120,22 @@ describe('uploads', () => {
         [expect.stringMatching(/2$/), 20_000, 8000],
       ]),
     );
+  });
+
+  it('an Arrow IPC stream with a timestamp column becomes signals', async () => {
+    const times = Array.from({ length: 300 }, (_, i) => Date.UTC(2026, 0, 1) + i * 10);
+    const table = arrow.tableFromArrays({
+      time: arrow.vectorFromArray(
+        times.map((t) => new Date(t)),
+        new arrow.TimestampMillisecond(),
+      ),
+      pressure: Float32Array.from(times, (_, i) => i / 4),
+    });
+    const body = Buffer.from(arrow.tableToIPC(table, 'stream'));
+    const response = await upload('format=arrow', body, 'application/vnd.apache.arrow.stream');
+    expect(response.statusCode, response.body).toBe(201);
+    const { signals } = await dataset();
+    expect(signals.find((s) => s.name === 'pressure')).toMatchObject({ length: 300 });
   });
 
   it('a file that turns bad half-way is refused and leaves no signal behind', async () => {

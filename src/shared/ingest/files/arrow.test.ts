@@ -1,6 +1,10 @@
 import * as Arrow from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+/* eslint-disable fieldlake/import-boundaries -- the parser must read what the lake's writer writes */
+import { encodeArrow } from '../../../../server/read/slice/arrow.ts';
+import type { RowBlock, SliceInfo } from '../../../../server/read/slice/types.ts';
+/* eslint-enable fieldlake/import-boundaries */
 import { parseInstant } from '../../query/instant.ts';
 import type { IngestParseError } from '../types.ts';
 import { parseArrow } from './arrow.ts';
@@ -52,6 +56,16 @@ async function arrowError(
 }
 
 const ms = (iso: string): number => parseInstant(iso) ?? Number.NaN;
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
 
 describe('Arrow IPC stream', () => {
   it('maps numeric fields to columns and a Timestamp to the time in ms', async () => {
@@ -217,6 +231,66 @@ describe('Arrow IPC stream', () => {
   });
 });
 
+describe('Arrow from the lake', () => {
+  it('reads the slices the lake writes (raw with a time base, and pyramid levels)', async () => {
+    const cases: [SliceInfo, Float32Array | Float64Array | Int16Array][] = [
+      [
+        {
+          kind: 'raw',
+          dtype: 'int16',
+          first: 10,
+          rows: 5,
+          samplesPerRow: 1,
+          time: { t0Us: 1_700_000_000_000_000, sampleRate: 3 },
+          metadata: new Map([['signal', 's1']]),
+        },
+        Int16Array.from([1, -2, 3, -4, 5]),
+      ],
+      [
+        {
+          kind: 'level',
+          dtype: 'float32',
+          first: 0,
+          rows: 2,
+          samplesPerRow: 64,
+          time: null,
+          metadata: new Map(),
+        },
+        Float32Array.from([-1, 1, 0.5, 64, -2, 2, 0, 64]),
+      ],
+    ];
+    for (const [info, values] of cases) {
+      async function* blocks(): AsyncGenerator<RowBlock> {
+        await Promise.resolve();
+        yield { first: info.first, values };
+      }
+      const bytes: Uint8Array[] = [];
+      for await (const piece of encodeArrow(info, blocks())) bytes.push(piece);
+      const out = await collect(parseArrow(chunked(concatBytes(bytes)), withArrow()));
+      // apache-arrow's own reading of the same bytes is the reference.
+      const reference = Arrow.tableFromIPC(concatBytes(bytes));
+      expect(out.header.columns.map((c) => c.name)).toEqual(
+        reference.schema.fields.map((f) => f.name).filter((name) => name !== 'time'),
+      );
+      out.header.columns.forEach((column, c) => {
+        const vector: Arrow.Vector | null = reference.getChild(column.name);
+        const want = Array.from(vector ?? [], Number);
+        expect(out.columns[c]).toEqual(want);
+      });
+      if (info.time === null) {
+        expect(out.header.time).toEqual({ kind: 'none' });
+      } else {
+        expect(out.header.time).toEqual({ kind: 'column', column: 'time' });
+        const time: Arrow.Vector | null = reference.getChild('time');
+        const values: unknown = time?.data[0]?.values;
+        if (!(values instanceof BigInt64Array)) throw new Error('time is not int64 µs');
+        const times = Array.from(values, (us) => Number(us) / 1000);
+        expect(out.time).toEqual(times);
+      }
+    }
+  });
+});
+
 describe('Arrow IPC file', () => {
   const t = table({
     v: Arrow.vectorFromArray([1, 2, 3], new Arrow.Float64()),
@@ -261,7 +335,9 @@ describe('Arrow errors', () => {
   });
 
   it('refuses a record batch larger than it may hold in memory', async () => {
-    const big = table({ v: Arrow.vectorFromArray(new Float64Array(1000), new Arrow.Float64()) });
+    const big = table({
+      v: Arrow.vectorFromArray(Array<number>(1000).fill(0.5), new Arrow.Float64()),
+    });
     const fine = await collect(parseArrow(chunked(stream(big)), withArrow()));
     expect(fine.columns[0]).toHaveLength(1000);
     const limited = await parseError(() =>

@@ -13,6 +13,8 @@ import {
   type ArrowReader,
   type ArrowRecordBatch,
 } from './arrow-types.ts';
+import { FrameGuard, arrowError } from './arrow-frames.ts';
+import { InvalidMetadata, MessageType, verifyFooter } from './arrow-verify.ts';
 import { ByteReader } from './bytes.ts';
 import {
   BYTES_PER,
@@ -27,137 +29,10 @@ import { TIME_NAMES, epochScaleOfMagnitude, parseIsoTime, type EpochScale } from
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // ARROW1
 const DEFAULT_MAX_BUFFERED = 128 * 1024 * 1024;
-/** A schema message's metadata past this is not a schema worth reading. */
-const MAX_METADATA_BYTES = 16 * 1024 * 1024;
-/** Message.header_type of a Schema message (flatbuffers union tag). */
-const MESSAGE_SCHEMA = 1;
-
-function fail(message: string, offset?: number): IngestParseError {
-  return new IngestParseError('arrow', message, offset === undefined ? {} : { offset });
-}
+const fail = arrowError;
 
 function startsWithMagic(bytes: Uint8Array): boolean {
   return MAGIC.every((b, k) => bytes[k] === b);
-}
-
-/**
- * The header type of an IPC message from its flatbuffers metadata (root table → vtable → field
- * 1), or undefined when the bytes are not a flatbuffer: enough to tell a Schema from the rest
- * without the flatbuffers library.
- */
-export function messageHeaderType(meta: Uint8Array): number | undefined {
-  if (meta.length < 8) return undefined;
-  const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
-  const table = view.getUint32(0, true);
-  if (table + 4 > meta.length) return undefined;
-  const vtable = table - view.getInt32(table, true);
-  if (vtable < 0 || vtable + 4 > meta.length) return undefined;
-  const vtableSize = view.getUint16(vtable, true);
-  if (vtableSize < 8 || vtable + 8 > meta.length) return 0;
-  const field = view.getUint16(vtable + 6, true);
-  if (field === 0) return 0;
-  return table + field < meta.length ? meta[table + field] : undefined;
-}
-
-/** Message.bodyLength (field 3, an int64) from flatbuffers metadata; 0 when absent. */
-export function messageBodyLength(meta: Uint8Array): number | undefined {
-  if (meta.length < 8) return undefined;
-  const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
-  const table = view.getUint32(0, true);
-  if (table + 4 > meta.length) return undefined;
-  const vtable = table - view.getInt32(table, true);
-  if (vtable < 0 || vtable + 4 > meta.length) return undefined;
-  const vtableSize = view.getUint16(vtable, true);
-  if (vtableSize < 12 || vtable + 12 > meta.length) return 0;
-  const field = view.getUint16(vtable + 10, true);
-  if (field === 0) return 0;
-  if (table + field + 8 > meta.length) return undefined;
-  return view.getUint32(table + field + 4, true) * 2 ** 32 + view.getUint32(table + field, true);
-}
-
-/**
- * Follows the IPC message framing of the bytes handed to apache-arrow (continuation marker,
- * metadata length, metadata, body) and refuses a message body past `limit` before apache-arrow
- * buffers it: Arrow decodes a record batch whole, so the largest batch is what a stream holds
- * in memory, and a corrupt length must not make it swallow the rest of a 2 GB upload.
- */
-class FrameGuard {
-  private phase: 'marker' | 'length' | 'meta' | 'body' | 'end' = 'marker';
-  private need = 4;
-  private held = new Uint8Array(8);
-  private heldLength = 0;
-  /** Absolute offset of the next byte. */
-  private offset: number;
-
-  constructor(
-    private readonly limit: number,
-    start: number,
-  ) {
-    this.offset = start;
-  }
-
-  push(chunk: Uint8Array): void {
-    let i = 0;
-    while (i < chunk.length && this.phase !== 'end') {
-      const take = Math.min(this.need, chunk.length - i);
-      if (this.phase === 'body') {
-        this.need -= take;
-        i += take;
-        this.offset += take;
-        if (this.need === 0) this.begin('marker', 4);
-        continue;
-      }
-      if (this.heldLength + take > this.held.length) {
-        const grown = new Uint8Array(this.heldLength + this.need);
-        grown.set(this.held.subarray(0, this.heldLength));
-        this.held = grown;
-      }
-      this.held.set(chunk.subarray(i, i + take), this.heldLength);
-      this.heldLength += take;
-      this.need -= take;
-      i += take;
-      this.offset += take;
-      if (this.need === 0) this.complete();
-    }
-  }
-
-  private begin(phase: FrameGuard['phase'], need: number): void {
-    this.phase = phase;
-    this.need = need;
-    this.heldLength = 0;
-  }
-
-  private complete(): void {
-    const view = new DataView(this.held.buffer, 0, this.heldLength);
-    if (this.phase === 'marker' || this.phase === 'length') {
-      const value = view.getUint32(0, true);
-      // 0xFFFFFFFF continues to the length (Arrow ≥ 0.15); older streams start with it.
-      if (this.phase === 'marker' && value === 0xffffffff) return this.begin('length', 4);
-      if (value === 0) return this.begin('end', 0);
-      if (value > MAX_METADATA_BYTES) {
-        throw fail(
-          `not a readable Arrow IPC stream or file: a message claims ${value} bytes of metadata`,
-          this.offset - 4,
-        );
-      }
-      return this.begin('meta', value);
-    }
-    const body = messageBodyLength(this.held.subarray(0, this.heldLength));
-    if (body === undefined) {
-      throw fail(
-        'not a readable Arrow IPC stream or file: a message header is invalid',
-        this.offset,
-      );
-    }
-    if (body > this.limit) {
-      throw fail(
-        `a record batch of ${body} bytes is larger than the ${this.limit} bytes one may take in memory: write the file in smaller batches (pyarrow: max_chunksize)`,
-        this.offset,
-      );
-    }
-    if (body === 0) this.begin('marker', 4);
-    else this.begin('body', body);
-  }
 }
 
 /** How one field becomes a column (or the time). */
@@ -275,6 +150,30 @@ function planOf(schemaFields: readonly ArrowField[]): Plan {
   });
   if (plan.columns.length === 0) throw fail('the schema has no numeric field');
   return plan;
+}
+
+/**
+ * Checks that a column's buffers hold the batch's rows. apache-arrow takes a record batch's
+ * length from its metadata and its buffers from the body without comparing them, so a corrupt
+ * length would have the conversion read past the buffers (or loop over rows that are not there).
+ */
+function checkData(name: string, data: ArrowData, rows: number): void {
+  const short = (what: string) =>
+    fail(
+      `field '${name}' claims ${rows} rows but its ${what} buffer is shorter: the batch is corrupt`,
+    );
+  if (data.length !== rows) throw short('row count');
+  const end = data.offset + data.length;
+  const offsets = data.valueOffsets;
+  if (offsets !== null && offsets !== undefined) {
+    if (offsets.length < end + 1) throw short('offsets');
+  } else if (data.values.length < end) {
+    throw short('values');
+  }
+  const bitmap = data.nullBitmap;
+  if (data.nullCount > 0 && bitmap !== null && bitmap !== undefined && bitmap.length > 0) {
+    if (bitmap.length * 8 < end) throw short('validity');
+  }
 }
 
 function isValid(data: ArrowData, row: number): boolean {
@@ -402,6 +301,9 @@ class BatchConverter {
         for (let r = 0; r < n; r++) {
           const begin = Number(offsets[start + r] ?? 0);
           const end = Number(offsets[start + r + 1] ?? 0);
+          if (begin < 0 || end < begin || end > values.length) {
+            throw fail(`time field '${name}' has corrupt string offsets at row ${row0 + from + r}`);
+          }
           const time = parseIsoTime(values, begin, end);
           if (time === undefined) {
             throw fail(
@@ -444,6 +346,48 @@ function numericOf(name: string, data: ArrowData): Converter {
   return converter.kind === 'copy' ? { ...converter, nullable: true } : converter;
 }
 
+/**
+ * Checks a whole IPC file before apache-arrow reads it through its footer: every message in
+ * the body (framing and metadata), the footer's metadata, and that each block the footer names
+ * is one of those messages (a corrupt offset would have apache-arrow decode arbitrary bytes).
+ */
+function checkWholeFile(whole: Uint8Array, limit: number): void {
+  const end = whole.length - 6;
+  if (whole.length < 8 + 10 || !startsWithMagic(whole.subarray(end))) {
+    throw fail('the Arrow file does not end with its ARROW1 magic: it is truncated', whole.length);
+  }
+  const view = new DataView(whole.buffer, whole.byteOffset, whole.byteLength);
+  const footerLength = view.getInt32(end - 4, true);
+  const footerStart = end - 4 - footerLength;
+  if (footerLength <= 0 || footerStart < 8) {
+    throw fail(`the Arrow file's footer length ${footerLength} is impossible`, end - 4);
+  }
+  const walk = new FrameGuard(limit, 8, true);
+  walk.push(whole.subarray(8, footerStart));
+  if (!walk.atBoundary) throw fail('a message runs into the Arrow file footer', footerStart);
+  let blocks;
+  try {
+    blocks = verifyFooter(whole.subarray(footerStart, end - 4));
+  } catch (error) {
+    if (!(error instanceof InvalidMetadata)) throw error;
+    throw fail(`the Arrow file footer is corrupt (${error.message})`, footerStart);
+  }
+  for (const block of blocks) {
+    const found = walk.messages.some(
+      (m) =>
+        m.offset === block.offset &&
+        m.metaDataLength === block.metaDataLength &&
+        m.bodyLength === block.bodyLength,
+    );
+    if (!found) {
+      throw fail(
+        `the footer names a block at byte ${block.offset} that is no message`,
+        footerStart,
+      );
+    }
+  }
+}
+
 export async function parseArrow(
   body: AsyncIterable<Uint8Array>,
   options?: ParseFileOptions,
@@ -471,9 +415,9 @@ export async function parseArrow(
   };
   /** Set for the streaming paths: what apache-arrow is fed is checked message by message. */
   let guard: FrameGuard | undefined;
+  /** Yields `prefix` (already read, and already guarded), then the rest of the body. */
   async function* feed(prefix: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
     for (const chunk of prefix) {
-      guard?.push(chunk);
       track(chunk);
       yield chunk;
     }
@@ -511,44 +455,33 @@ export async function parseArrow(
       // The file format is magic, padding, then (per the spec) the stream format with its
       // schema first, then a footer: such a file streams. apache-arrow's JS writer leaves the
       // schema out of the body (it is in the footer only), so that file is read whole.
-      const prefix = await reader.read(8);
-      const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
-      let metaLength = 0;
-      let head: Uint8Array[] = [prefix];
-      if (prefix.length === 8) {
-        const continuation = view.getUint32(0, true) === 0xffffffff;
-        metaLength = continuation ? view.getInt32(4, true) : view.getInt32(0, true);
-        const already = continuation ? 0 : 4;
-        if (metaLength > already && metaLength <= MAX_METADATA_BYTES) {
-          const rest = await reader.read(metaLength - already);
-          head = [prefix, rest];
-        }
+      const probe = new FrameGuard(maxBuffered, 8, true);
+      const head: Uint8Array[] = [];
+      while (probe.messages.length === 0 && !probe.atEnd) {
+        const chunk = await reader.next();
+        if (chunk === undefined) break;
+        const copy = chunk.slice();
+        head.push(copy);
+        probe.push(copy);
       }
-      const meta = new Uint8Array(head.reduce((n, b) => n + b.length, 0));
-      let at = 0;
-      for (const b of head) {
-        meta.set(b, at);
-        at += b.length;
-      }
-      const metaStart = view.byteLength === 8 && view.getUint32(0, true) === 0xffffffff ? 8 : 4;
-      if (messageHeaderType(meta.subarray(metaStart)) === MESSAGE_SCHEMA) {
+      if (probe.messages[0]?.type === MessageType.Schema) {
         fed = 8; // the magic and its padding, not handed to the stream reader
         tail = first.subarray(2);
-        guard = new FrameGuard(maxBuffered, 8);
-        source = feed([meta]);
+        guard = probe;
+        source = feed(head);
       } else {
-        const parts: Uint8Array[] = [first, meta];
-        let total = first.length + meta.length;
+        const parts: Uint8Array[] = [first, ...head];
+        let total = parts.reduce((n, part) => n + part.length, 0);
         for (;;) {
-          const chunk = await reader.next();
-          if (chunk === undefined) break;
-          total += chunk.length;
           if (total > maxBuffered) {
             throw fail(
               `this Arrow IPC file keeps its schema in the footer, so it is read whole, and it is larger than ${maxBuffered} bytes: send the stream format (pyarrow.ipc.new_stream) instead`,
               maxBuffered,
             );
           }
+          const chunk = await reader.next();
+          if (chunk === undefined) break;
+          total += chunk.length;
           parts.push(chunk.slice());
         }
         const whole = new Uint8Array(total);
@@ -557,11 +490,13 @@ export async function parseArrow(
           whole.set(part, offset);
           offset += part.length;
         }
-        isFile = false; // read whole: nothing left to check after the batches
+        checkWholeFile(whole, maxBuffered);
+        isFile = false; // read whole and checked: nothing left to check after the batches
         source = feed([whole]);
       }
     } else {
       guard = new FrameGuard(maxBuffered, 0);
+      guard.push(first);
       source = feed([first]);
     }
     let batches: ArrowReader;
@@ -606,6 +541,17 @@ export async function parseArrow(
           if (next.done === true) break;
           const batch = next.value;
           const children = batch.data.children;
+          try {
+            for (const spec of plan.time === undefined
+              ? plan.fields
+              : [...plan.fields, plan.time]) {
+              const data = children[spec.index];
+              if (data === undefined) throw fail(`a record batch lacks field '${spec.name}'`, fed);
+              checkData(spec.name, data, batch.numRows);
+            }
+          } catch (error) {
+            throw wrap(error);
+          }
           for (let from = 0; from < batch.numRows; from += blockRows) {
             const to = Math.min(batch.numRows, from + blockRows);
             let block: FileBlock;

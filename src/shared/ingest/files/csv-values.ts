@@ -142,9 +142,120 @@ const FULL_DATE = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}/;
 export function parseIsoTime(bytes: Uint8Array, start: number, end: number): number | undefined {
   while (start < end && isBlank(bytes[start])) start++;
   while (end > start && isBlank(bytes[end - 1])) end--;
-  if (end - start < 10 || end - start > 64 || !isAscii(bytes, start, end)) return undefined;
+  if (end - start < 10 || end - start > 64) return undefined;
+  const fast = isoFromBytes(bytes, start, end);
+  if (fast !== undefined) return fast;
+  if (!isAscii(bytes, start, end)) return undefined;
   const text = asciiText(bytes, start, end, false);
   return FULL_DATE.test(text) ? parseInstant(text) : undefined;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (as instant.ts: H. Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * The common ISO 8601 forms read straight from bytes, with exactly parseInstant's result (the
+ * same arithmetic in the same order), or undefined to let parseInstant decide. A time column
+ * has a value on every row of a 2 GB file: building a string and running a regex per row was
+ * the slowest part of a CSV upload.
+ */
+/** The digit at bytes[at], or NaN. Module-level (no closures): it runs on every row. */
+function digitAt(bytes: Uint8Array, at: number): number {
+  const d = (bytes[at] ?? 0) - ZERO;
+  return d >= 0 && d <= 9 ? d : Number.NaN;
+}
+
+/** bytes[at] when `at` is before `end`. */
+function byteAt(bytes: Uint8Array, at: number, end: number): number | undefined {
+  return at < end ? bytes[at] : undefined;
+}
+
+function twoAt(bytes: Uint8Array, at: number): number {
+  return digitAt(bytes, at) * 10 + digitAt(bytes, at + 1);
+}
+
+function isoFromBytes(bytes: Uint8Array, start: number, end: number): number | undefined {
+  const length = end - start;
+  const year = twoAt(bytes, start) * 100 + twoAt(bytes, start + 2);
+  const month = twoAt(bytes, start + 5);
+  const day = twoAt(bytes, start + 8);
+  if (
+    byteAt(bytes, start + 4, end) !== MINUS ||
+    byteAt(bytes, start + 7, end) !== MINUS ||
+    Number.isNaN(year + month + day)
+  )
+    return undefined;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let sub = 0;
+  let offset = 0;
+  let at = 10;
+  if (length > 10) {
+    const t = byteAt(bytes, start + 10, end);
+    if (t !== 0x54 && t !== 0x74 && t !== SPACE) return undefined;
+    if (length < 16 || byteAt(bytes, start + 13, end) !== 0x3a) return undefined;
+    hour = twoAt(bytes, start + 11);
+    minute = twoAt(bytes, start + 14);
+    at = 16;
+    if (byteAt(bytes, start + at, end) === 0x3a) {
+      second = twoAt(bytes, start + 17);
+      at = 19;
+      const mark = byteAt(bytes, start + at, end);
+      if (mark === DOT || mark === COMMA) {
+        let fraction = 0;
+        let digits = 0;
+        at++;
+        while (at < length) {
+          const d = digitAt(bytes, start + at);
+          if (Number.isNaN(d)) break;
+          fraction = fraction * 10 + d;
+          digits++;
+          at++;
+        }
+        // More digits than the exact fast arithmetic allows: parseInstant reads them.
+        if (digits === 0 || digits > 15) return undefined;
+        sub = (fraction / (POW10[digits] ?? 1)) * 1000;
+      }
+    }
+    if (Number.isNaN(hour + minute + second)) return undefined;
+    const zone = byteAt(bytes, start + at, end);
+    if (zone === 0x5a || zone === 0x7a) {
+      at++;
+    } else if (zone === PLUS || zone === MINUS) {
+      const hours = twoAt(bytes, start + at + 1);
+      let minutes = 0;
+      at += 3;
+      if (byteAt(bytes, start + at, end) === 0x3a) at++;
+      if (at < length) {
+        minutes = twoAt(bytes, start + at);
+        at += 2;
+      }
+      if (Number.isNaN(hours + minutes) || hours > 23 || minutes > 59) return undefined;
+      offset = (zone === MINUS ? -1 : 1) * (hours * 60 + minutes) * 60_000;
+    }
+  }
+  if (at !== length) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const whole =
+    daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000;
+  return whole - offset + sub;
 }
 
 /** Milliseconds per unit of a numeric time column. */

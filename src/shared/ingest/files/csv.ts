@@ -328,22 +328,25 @@ async function readFirstLine(
   reader: ByteReader,
   maxBytes: number,
 ): Promise<{ head: Uint8Array; lineEnd: number }> {
-  let head = new Uint8Array(0);
+  // Chunks are copied (the reader's views last until its next read) and joined once.
+  const parts: Uint8Array[] = [];
+  let length = 0;
   let inQuotes = false;
-  let scanned = 0;
-  for (;;) {
+  let lineEnd = -1;
+  while (lineEnd < 0) {
     const chunk = await reader.next();
-    if (chunk === undefined) return { head, lineEnd: head.length };
-    const grown = new Uint8Array(head.length + chunk.length);
-    grown.set(head);
-    grown.set(chunk, head.length);
-    head = grown;
-    for (; scanned < head.length; scanned++) {
-      const c = head[scanned];
+    if (chunk === undefined) break;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
       if (c === QUOTE) inQuotes = !inQuotes;
-      else if (!inQuotes && (c === LF || c === CR)) return { head, lineEnd: scanned };
+      else if (!inQuotes && (c === LF || c === CR)) {
+        lineEnd = length + i;
+        break;
+      }
     }
-    if (head.length > maxBytes) {
+    parts.push(chunk.slice());
+    length += chunk.length;
+    if (lineEnd < 0 && length > maxBytes) {
       throw new IngestParseError(
         'csv',
         `the header line is longer than ${maxBytes} bytes (not a CSV file?)`,
@@ -351,6 +354,13 @@ async function readFirstLine(
       );
     }
   }
+  const head = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    head.set(part, at);
+    at += part.length;
+  }
+  return { head, lineEnd: lineEnd < 0 ? length : lineEnd };
 }
 
 /**

@@ -34,5 +34,8 @@ export function parseFile(
       return parseNpy(body, options);
     case 'arrow':
       return parseArrow(body, options);
+    default:
+      // Callers in plain JavaScript (or with a format from a request) can pass anything.
+      return Promise.reject(new TypeError(`unknown file format '${String(format)}'`));
   }
 }

@@ -15,7 +15,9 @@ const mutation = fc.record({
   cuts: fc.array(fc.nat(), { maxLength: 4 }),
 });
 
-function mutate(bytes: Uint8Array, m: fc.RecordValue<typeof mutation>): Uint8Array {
+type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+
+function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
   let out = bytes.slice();
   for (const [at, value] of m.flips) if (out.length > 0) out[at % out.length] = value;
   if (m.insert !== null) {
@@ -44,18 +46,19 @@ function seeds(): Promise<[FileFormat, Uint8Array][]> {
       new Arrow.TimestampMillisecond(),
     ),
   });
+  const inputs: [FileFormat, Uint8Array | Promise<Uint8Array>][] = [
+    ['csv', text('time,a [V],"b, c"\n2024-01-01T00:00:00Z,1.5,"2"\r\n2024-01-01T00:00:01Z,,3\n')],
+    ['csv', text('x;y\n1,5;2\n3;4\n')],
+    ['wav', fixture('pcm-i24-stereo.wav')],
+    ['wav', fixture('extensible-f32-stereo.wav')],
+    ['wav', fixture('chunks-i16-mono.wav')],
+    ['npy', fixture('f4-2d.npy')],
+    ['npy', fixture('i8-1d.npy')],
+    ['arrow', Arrow.tableToIPC(t, 'stream')],
+    ['arrow', Arrow.tableToIPC(t, 'file')],
+  ];
   return Promise.all(
-    [
-      ['csv', text('time,a [V],"b, c"\n2024-01-01T00:00:00Z,1.5,"2"\r\n2024-01-01T00:00:01Z,,3\n')],
-      ['csv', text('x;y\n1,5;2\n3;4\n')],
-      ['wav', fixture('pcm-i24-stereo.wav')],
-      ['wav', fixture('extensible-f32-stereo.wav')],
-      ['wav', fixture('chunks-i16-mono.wav')],
-      ['npy', fixture('f4-2d.npy')],
-      ['npy', fixture('i8-1d.npy')],
-      ['arrow', Arrow.tableToIPC(t, 'stream')],
-      ['arrow', Arrow.tableToIPC(t, 'file')],
-    ].map(async ([format, bytes]) => [format as FileFormat, await bytes]),
+    inputs.map(async ([format, bytes]): Promise<[FileFormat, Uint8Array]> => [format, await bytes]),
   );
 }
 
