@@ -124,12 +124,12 @@ describe('uploads', () => {
 
   it('an Arrow IPC stream with a timestamp column becomes signals', async () => {
     const times = Array.from({ length: 300 }, (_, i) => Date.UTC(2026, 0, 1) + i * 10);
-    const table = arrow.tableFromArrays({
+    const table = new arrow.Table({
       time: arrow.vectorFromArray(
         times.map((t) => new Date(t)),
         new arrow.TimestampMillisecond(),
       ),
-      pressure: Float32Array.from(times, (_, i) => i / 4),
+      pressure: arrow.makeVector(Float32Array.from(times, (_, i) => i / 4)),
     });
     const body = Buffer.from(arrow.tableToIPC(table, 'stream'));
     const response = await upload('format=arrow', body, 'application/vnd.apache.arrow.stream');
