@@ -1,6 +1,6 @@
 // What a CSV field means: numbers, times and header names with units. Fields arrive as bytes
 // (the tokenizer never builds strings for values), so numbers are read from bytes too.
-import { parseInstant } from '../../query/instant.ts';
+import { daysFromCivil, daysInMonth, parseInstant } from '../../query/instant.ts';
 import { isAscii } from './utf8.ts';
 
 const SPACE = 0x20;
@@ -151,22 +151,6 @@ export function parseIsoTime(bytes: Uint8Array, start: number, end: number): num
 }
 
 const MS_PER_DAY = 86_400_000;
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (as instant.ts: H. Hinnant's algorithm). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra =
-    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
 
 /**
  * The common ISO 8601 forms read straight from bytes, with exactly parseInstant's result (the
