@@ -54,7 +54,11 @@ async function main(): Promise<number> {
   }
   const { config } = command;
   try {
-    await prepareDataDir(config.dataDir);
+    if ((await prepareDataDir(config.dataDir)) === 'full') {
+      process.stderr.write(
+        `Warning: the disk of ${config.dataDir} is full: the lake serves what it holds, and writes answer 507 until space is freed.\n`,
+      );
+    }
   } catch (error) {
     if (error instanceof DataDirError) return fail(error.message);
     throw error;

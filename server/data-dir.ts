@@ -7,14 +7,25 @@ export class DataDirError extends Error {
   override name = 'DataDirError';
 }
 
-export async function prepareDataDir(dataDir: string): Promise<void> {
+/** Creates the directory and proves it writable; 'full' when it is but the disk is full. */
+export async function prepareDataDir(dataDir: string): Promise<'ok' | 'full'> {
   try {
     await mkdir(dataDir, { recursive: true });
     const probe = path.join(dataDir, `.write-probe-${process.pid}`);
     await writeFile(probe, 'ok');
     await rm(probe);
   } catch (error) {
+    // A full disk is usable: the lake starts, serves what it holds and answers writes with 507
+    // until space is freed — refusing to start would take the data offline too.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      await rm(path.join(dataDir, `.write-probe-${process.pid}`), { force: true }).catch(
+        () => undefined,
+      );
+      return 'full';
+    }
     const reason = error instanceof Error ? error.message : String(error);
     throw new DataDirError(`Data directory ${dataDir} is not usable: ${reason}`);
   }
+  return 'ok';
 }
