@@ -6,40 +6,17 @@
 // of the pending list never sees entry 8 committed while entry 7 is still to come (an identity
 // column hands out values at insert time, and would allow that). Under the lock, "is this key
 // logged already?" is decided on the latest log too, so a retry never takes a number.
+import { type IngestRow, toIngestEntry as entryOf } from '../rows.ts';
 import { checkLimit } from '../sqlite/validate.ts';
-import type { IngestLog, IngestLogEntry } from '../types.ts';
+import type { IngestLog } from '../types.ts';
 import type { Db } from './db.ts';
 
-interface Row {
-  seq: number;
-  key: string;
-  policy_id: string;
-  sha256: string;
-  length: number;
-  format: string;
-  tag: string | null;
-  received_at: number;
-  status: IngestLogEntry['status'];
-  result: string | null;
+/** pg rows are indexable records. */
+interface Row extends IngestRow {
   [column: string]: unknown;
 }
 
 const COLUMNS = 'seq, key, policy_id, sha256, length, format, tag, received_at, status, result';
-
-function entryOf(row: Row): IngestLogEntry {
-  return {
-    seq: row.seq,
-    key: row.key,
-    policyId: row.policy_id,
-    sha256: row.sha256,
-    length: row.length,
-    format: row.format,
-    tag: row.tag,
-    receivedAt: row.received_at,
-    status: row.status,
-    result: row.result,
-  };
-}
 
 export function ingestLogStatements(db: Db): IngestLog {
   return {

@@ -3,22 +3,14 @@
 // READ COMMITTED a second UPDATE of the same row waits for the first and re-checks its WHERE on
 // the row the first committed, so two requests racing on one sign-in link, on one lake instance
 // or two, cannot both win.
+import { type TokenRow as SharedTokenRow, toToken } from '../rows.ts';
 import { checkNumber, checkText, invalid } from '../sqlite/validate.ts';
 import type { TokenKind, TokenRecord } from '../types.ts';
 import type { Db } from './db.ts';
 import { below } from './sequence.ts';
 
-interface TokenRow {
-  id: string;
-  hash: string;
-  kind: TokenKind;
-  user_id: string | null;
-  label: string;
-  policy: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  used_at: number | null;
+/** pg rows are indexable records. */
+interface TokenRow extends SharedTokenRow {
   [column: string]: unknown;
 }
 
@@ -116,20 +108,5 @@ export function tokenStatements(db: Db): TokenStatements {
       );
       return count;
     },
-  };
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    hash: row.hash,
-    kind: row.kind,
-    userId: row.user_id,
-    label: row.label,
-    policy: row.policy,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    usedAt: row.used_at,
   };
 }

@@ -1,35 +1,8 @@
 // The ingestion log (types.ts, IngestLog): one row per collector request, unique by dedupe key,
 // in log order; the transformation marks each done or failed.
 import type Database from 'better-sqlite3';
+import { type IngestRow as Row, toIngestEntry as entryOf } from '../rows.ts';
 import type { IngestLog, IngestLogEntry } from '../types.ts';
-
-interface Row {
-  seq: number;
-  key: string;
-  policy_id: string;
-  sha256: string;
-  length: number;
-  format: string;
-  tag: string | null;
-  received_at: number;
-  status: IngestLogEntry['status'];
-  result: string | null;
-}
-
-function entryOf(row: Row): IngestLogEntry {
-  return {
-    seq: row.seq,
-    key: row.key,
-    policyId: row.policy_id,
-    sha256: row.sha256,
-    length: row.length,
-    format: row.format,
-    tag: row.tag,
-    receivedAt: row.received_at,
-    status: row.status,
-    result: row.result,
-  };
-}
 
 type Sync<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;

@@ -2,21 +2,9 @@
 // state changes (revoke, use) are single conditional UPDATEs, so two requests racing on one
 // sign-in link cannot both win.
 import type Database from 'better-sqlite3';
+import { type TokenRow, toToken } from '../rows.ts';
 import type { TokenKind, TokenRecord } from '../types.ts';
 import { checkNumber, checkText, invalid } from './validate.ts';
-
-interface TokenRow {
-  id: string;
-  hash: string;
-  kind: TokenKind;
-  user_id: string | null;
-  label: string;
-  policy: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  used_at: number | null;
-}
 
 export interface TokenStatements {
   createToken(token: TokenRecord): void;
@@ -101,20 +89,5 @@ export function tokenStatements(db: Database.Database): TokenStatements {
     purgeTokens(before) {
       return purge.run({ before: checkNumber('before', before) }).changes;
     },
-  };
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    hash: row.hash,
-    kind: row.kind,
-    userId: row.user_id,
-    label: row.label,
-    policy: row.policy,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    usedAt: row.used_at,
   };
 }
