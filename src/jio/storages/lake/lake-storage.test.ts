@@ -259,22 +259,27 @@ afterAll(async () => {
 
 const urlOf = new Map<Storage, string>();
 
-runStorageConformance('lake (live server)', {
-  async open() {
-    if (host === undefined) throw new Error('no lake host');
-    const lake = await host.open();
-    const storage = createLakeStorage({ url: lake.url, token: lake.token });
-    urlOf.set(storage, lake.url);
-    return storage;
+runStorageConformance(
+  'lake (live server)',
+  {
+    async open() {
+      if (host === undefined) throw new Error('no lake host');
+      const lake = await host.open();
+      const storage = createLakeStorage({ url: lake.url, token: lake.token });
+      urlOf.set(storage, lake.url);
+      return storage;
+    },
+    async dispose(storage) {
+      await storage.close();
+      const url = urlOf.get(storage);
+      urlOf.delete(storage);
+      if (url !== undefined) host?.release(url);
+    },
+    queries: true,
+    // Stopping waits for a lake opened ahead and for process exits: slow on a loaded machine.
   },
-  async dispose(storage) {
-    await storage.close();
-    const url = urlOf.get(storage);
-    urlOf.delete(storage);
-    if (url !== undefined) host?.release(url);
-  },
-  queries: true,
-});
+  90_000,
+);
 
 async function rejection(promise: Promise<unknown>): Promise<JioError> {
   const error = await promise.then(
