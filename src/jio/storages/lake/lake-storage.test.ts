@@ -255,31 +255,27 @@ afterAll(async () => {
   ]);
   // Kept in the output: this file's duration is what the choice above is about.
   console.info(`lake-storage.test.ts: ${Math.round(performance.now() - started)} ms`);
-}, 30_000);
+  // Stopping waits for a lake opened ahead and for process exits: slow on a loaded machine.
+}, 90_000);
 
 const urlOf = new Map<Storage, string>();
 
-runStorageConformance(
-  'lake (live server)',
-  {
-    async open() {
-      if (host === undefined) throw new Error('no lake host');
-      const lake = await host.open();
-      const storage = createLakeStorage({ url: lake.url, token: lake.token });
-      urlOf.set(storage, lake.url);
-      return storage;
-    },
-    async dispose(storage) {
-      await storage.close();
-      const url = urlOf.get(storage);
-      urlOf.delete(storage);
-      if (url !== undefined) host?.release(url);
-    },
-    queries: true,
-    // Stopping waits for a lake opened ahead and for process exits: slow on a loaded machine.
+runStorageConformance('lake (live server)', {
+  async open() {
+    if (host === undefined) throw new Error('no lake host');
+    const lake = await host.open();
+    const storage = createLakeStorage({ url: lake.url, token: lake.token });
+    urlOf.set(storage, lake.url);
+    return storage;
   },
-  90_000,
-);
+  async dispose(storage) {
+    await storage.close();
+    const url = urlOf.get(storage);
+    urlOf.delete(storage);
+    if (url !== undefined) host?.release(url);
+  },
+  queries: true,
+});
 
 async function rejection(promise: Promise<unknown>): Promise<JioError> {
   const error = await promise.then(
