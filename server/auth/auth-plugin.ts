@@ -1,12 +1,15 @@
 // Who is calling: every /api request except the few public ones must carry a session cookie or
 // a bearer secret, resolved afresh into request.principal (docs/lake-api.md, "Authentication").
-// Also what keeps those secrets out of the structured logs.
+// The ingestion routes also take HTTP Basic with a collector token as the password, for the
+// collectors that speak nothing else (see "HTTP Basic" below). Also what keeps those secrets
+// out of the structured logs.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiError } from '../../src/shared/wire/api.ts';
 import { SESSION_COOKIE } from '../../src/shared/wire/lake.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Lake } from '../lake.ts';
 import { type CredentialProblem, resolveSecret } from './accounts.ts';
+import { parseBasic } from './basic.ts';
 import { isUserPrincipal, type Principal, type UserPrincipal } from './principal.ts';
 import { SECRET_PATTERN, secretKind } from './secrets.ts';
 
@@ -54,30 +57,93 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-type Credential =
-  { secret: string; from: 'header' | 'cookie' } | { secret: null; from: 'header' | 'none' };
+// ---------------------------------------------------------------- HTTP Basic
 
-function readCredential(request: FastifyRequest): Credential {
-  const header = request.headers.authorization;
-  if (header !== undefined) {
-    const secret = /^Bearer +(\S+) *$/i.exec(header)?.[1];
-    return secret === undefined ? { secret: null, from: 'header' } : { secret, from: 'header' };
+/**
+ * The routes that take HTTP Basic: those a collector sends data to, matched on the router's
+ * pattern like publicRoutes. Collectors configured with a user and a password rather than a
+ * header (fluent-plugin-wendelin, scripts written for Wendelin's ingest URL, collectd's
+ * write_http `User`/`Password`) put `Basic …` on every request unasked: no challenge is needed
+ * for them to work.
+ *
+ * Nowhere else, and only a collector token as the password, never a user's password nor a
+ * session or device token: a browser that is answered a Basic challenge prompts for a password
+ * and then sends it by itself with every later request to the site, with no SameSite, no expiry
+ * and no way to sign out. Accepted for the whole API, that would be a password-equivalent any
+ * page could ride. A collector token can only write into its own policy, and only here.
+ */
+const basicRoutes = new Set(['POST /api/ingest/:policy', 'POST /api/ingest/:policy/ingest']);
+
+function takesBasic(request: FastifyRequest): boolean {
+  const pattern = request.routeOptions.url;
+  return pattern !== undefined && basicRoutes.has(`${request.method} ${pattern}`);
+}
+
+/**
+ * Sent with a 401 only where Basic is taken and the client tried it: a browser that merely
+ * opens the URL, or the app with a dead cookie, is never prompted for a password.
+ */
+export const BASIC_CHALLENGE = 'Basic realm="fieldlake-ingest"';
+
+// ---------------------------------------------------------------- reading credentials
+
+type Credential =
+  | { from: 'bearer' | 'cookie'; secret: string }
+  /**
+   * `user` is free text, only logged: the token alone names the collector (its label and policy
+   * are on the token). Wendelin's plugin sends no credentials at all without a `user`, so a
+   * config needs one; checking it against anything would be one more thing to keep in step,
+   * and would add nothing to a secret of 256 random bits.
+   */
+  | { from: 'basic'; secret: string; user: string }
+  /** A header that could not be read; `basic` when it was Basic on a route that takes it. */
+  | { from: 'header' | 'basic'; secret: null; problem: string }
+  | { from: 'none'; secret: null };
+
+const BEARER_ONLY = 'The Authorization header must be "Bearer <token>"';
+
+function readHeader(header: string, basicHere: boolean): Credential {
+  const bearer = /^Bearer +(\S+) *$/i.exec(header)?.[1];
+  if (bearer !== undefined) return { from: 'bearer', secret: bearer };
+  const basic = /^Basic(?:$| +(.*)$)/i.exec(header);
+  if (basic === null) {
+    const problem = basicHere
+      ? `${BEARER_ONLY}, or "Basic base64(user:password)" with a collector token as the password`
+      : BEARER_ONLY;
+    return { from: 'header', secret: null, problem };
   }
+  if (!basicHere) {
+    return {
+      from: 'header',
+      secret: null,
+      problem: `${BEARER_ONLY}: HTTP Basic is taken only by the ingestion routes, with a collector token as the password`,
+    };
+  }
+  const parsed = parseBasic(basic[1] ?? '');
+  if ('problem' in parsed) return { from: 'basic', secret: null, problem: parsed.problem };
+  return { from: 'basic', secret: parsed.password, user: parsed.user };
+}
+
+function readCredential(request: FastifyRequest, basicHere: boolean): Credential {
+  const header = request.headers.authorization;
+  if (header !== undefined) return readHeader(header, basicHere);
   const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
   return cookie === undefined || cookie === ''
-    ? { secret: null, from: 'none' }
-    : { secret: cookie, from: 'cookie' };
+    ? { from: 'none', secret: null }
+    : { from: 'cookie', secret: cookie };
 }
 
 type Refusal = CredentialProblem | 'missing' | 'malformed';
 
-function refusalMessage(refusal: Refusal, secret: string | null): string {
+function refusalMessage(refusal: Refusal, secret: string | null, basicHere = false): string {
   const isSession = secret !== null && secretKind(secret) === 'session';
   switch (refusal) {
     case 'missing':
-      return 'Not signed in: sign in, or send Authorization: Bearer <token>';
+      return basicHere
+        ? 'Not signed in: send Authorization: Bearer <token>, or HTTP Basic with a collector token as the password'
+        : 'Not signed in: sign in, or send Authorization: Bearer <token>';
     case 'malformed':
-      return 'The Authorization header must be "Bearer <token>"';
+      return BEARER_ONLY;
     case 'expired':
       return isSession
         ? 'Your session has expired: sign in again'
@@ -91,6 +157,15 @@ function refusalMessage(refusal: Refusal, secret: string | null): string {
     case 'unknown':
       return 'Unknown credentials: sign in again';
   }
+}
+
+/** The 401's message: the header's own problem, or what the refusal means for this scheme. */
+function refusalText(refusal: Refusal, credential: Credential, basicHere: boolean): string {
+  if ('problem' in credential) return credential.problem;
+  if (credential.from === 'basic' && refusal === 'unknown') {
+    return 'Unknown credentials: the HTTP Basic password must be a collector token (flc_…) of this lake';
+  }
+  return refusalMessage(refusal, credential.secret, basicHere);
 }
 
 /**
@@ -115,12 +190,19 @@ export function clearedSessionCookie(secure: boolean): string {
 export function registerAuth(app: FastifyInstance, lake: Lake): void {
   app.decorateRequest('principal', null);
 
-  const refuse = (reply: FastifyReply, refusal: Refusal, credential: Credential) => {
+  const refuse = (
+    reply: FastifyReply,
+    refusal: Refusal,
+    credential: Credential,
+    basicHere: boolean,
+  ) => {
     reply.header(
       'www-authenticate',
-      refusal === 'missing'
-        ? 'Bearer realm="fieldlake"'
-        : 'Bearer realm="fieldlake", error="invalid_token"',
+      credential.from === 'basic'
+        ? BASIC_CHALLENGE
+        : refusal === 'missing'
+          ? 'Bearer realm="fieldlake"'
+          : 'Bearer realm="fieldlake", error="invalid_token"',
     );
     // A dead cookie would be sent with every request until the browser is told to drop it.
     if (credential.from === 'cookie')
@@ -128,18 +210,37 @@ export function registerAuth(app: FastifyInstance, lake: Lake): void {
     return reply
       .code(401)
       .send(
-        apiError('unauthorized', refusalMessage(refusal, credential.secret), { reason: refusal }),
+        apiError('unauthorized', refusalText(refusal, credential, basicHere), { reason: refusal }),
       );
   };
 
   app.addHook('onRequest', async (request, reply) => {
     if (!needsCredentials(request)) return;
-    const credential = readCredential(request);
+    const basicHere = takesBasic(request);
+    const credential = readCredential(request, basicHere);
     if (credential.secret === null) {
-      return refuse(reply, credential.from === 'header' ? 'malformed' : 'missing', credential);
+      return refuse(
+        reply,
+        'problem' in credential ? 'malformed' : 'missing',
+        credential,
+        basicHere,
+      );
     }
+    // Basic never reaches a session or device token: they are not looked up at all.
+    if (credential.from === 'basic' && secretKind(credential.secret) !== 'collector') {
+      return refuse(reply, 'unknown', credential, basicHere);
+    }
+    // One lookup for every scheme: revoked and expired tokens answer alike whatever carried them.
     const resolved = await resolveSecret(lake, credential.secret);
-    if (typeof resolved === 'string') return refuse(reply, resolved, credential);
+    if (typeof resolved === 'string') return refuse(reply, resolved, credential, basicHere);
+    if (credential.from === 'basic') {
+      // The user name is only for telling collectors apart; a config that put the token there
+      // too must not leak it, hence the scrub.
+      request.log.debug(
+        { tokenId: resolved.tokenId, basicUser: scrubSecrets(credential.user).slice(0, 200) },
+        'collector authenticated with HTTP Basic',
+      );
+    }
     request.principal = resolved;
   });
 }
@@ -196,9 +297,14 @@ export const redactPaths: string[] = [
   'headers["set-cookie"]',
 ];
 
+/** Any text fit for logs: every well-formed secret in it replaced. */
+export function scrubSecrets(text: string): string {
+  return text.replace(SECRET_PATTERN, '[redacted]');
+}
+
 /** A URL fit for logs: sign-in links carry their secret in the query. */
 export function scrubUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]').replace(SECRET_PATTERN, '[redacted]');
+  return scrubSecrets(url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]'));
 }
 
 interface LoggedRequest {
