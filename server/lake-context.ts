@@ -1,6 +1,7 @@
 // Opens the embedded lake under one data directory: the metadata store (SQLite), the blob store
 // (files, with the Zarr view), the derived state replayed to where the documents are, the live
 // notifier and the garbage collector; and closes them in the reverse order.
+import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_MAX_CHUNK_BYTES } from '../src/shared/wire/lake.ts';
 import { openFsBlobStore } from './blobs/fs-blob-store.ts';
@@ -9,7 +10,7 @@ import type { BlobStore } from './blobs/types.ts';
 import { scheduleGarbageCollection } from './chunks/gc.ts';
 import { blobsDir, metaFile } from './data-layout.ts';
 import { DocService } from './docs/doc-service.ts';
-import { IngestTransformer } from './ingest/transformer.ts';
+import { IngestTransformer, type TransformerOptions } from './ingest/transformer.ts';
 import { createChangeNotifier } from './docs/live.ts';
 import type { Lake, LakeSettings } from './lake.ts';
 import { openSqliteMetaStore } from './meta/sqlite/index.ts';
@@ -51,11 +52,14 @@ export interface OpenLakeOptions {
   /** Scale-out: bytes in this S3 bucket instead of `<data>/objects` and `<data>/zarr`. */
   s3?: S3Config;
   /**
-   * Whether this instance transforms logged collector requests (default true). In a scale-out
-   * deployment exactly one instance should (FIELDLAKE_INGEST_WORKER=0 on the others): the
-   * transformation is a single writer per signal.
+   * Whether this instance may transform logged collector requests (default true). Instances of
+   * a scale-out deployment share the work through a lease in the metadata store (one at a
+   * time: the transformation is a single writer per signal); FIELDLAKE_INGEST_WORKER=0 keeps
+   * an instance out of it altogether (one that only serves readers).
    */
   transform?: boolean;
+  /** The transformer's lease lifetime and polling period (tests shorten them). */
+  transformer?: TransformerOptions;
 }
 
 /** The metadata store the options ask for: PostgreSQL when a URL is given, else SQLite. */
@@ -98,7 +102,14 @@ export async function openLake(options: OpenLakeOptions): Promise<OpenLake> {
   const gcInterval = options.gcIntervalMs ?? 60 * 60 * 1000;
   const stopGc =
     gcInterval > 0 ? scheduleGarbageCollection(lake, options.log, gcInterval) : async () => {};
-  const ingest = new IngestTransformer({ lake, docs }, options.log);
+  // An embedded lake is one process per data directory: its lease is its directory's, taken
+  // back at once after a crash. Scale-out instances get a fresh name at each start.
+  const ingest = new IngestTransformer({ lake, docs }, options.log, {
+    ...(options.databaseUrl === undefined
+      ? { holder: `embedded:${path.resolve(options.dataDir)}` }
+      : {}),
+    ...options.transformer,
+  });
   const result: OpenLake = {
     lake,
     derived,
@@ -114,6 +125,6 @@ export async function openLake(options: OpenLakeOptions): Promise<OpenLake> {
   };
   // Requests logged before a crash or a restart are transformed now.
   if (options.transform === false) await ingest.stop();
-  else ingest.kick();
+  else ingest.start();
   return result;
 }

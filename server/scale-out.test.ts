@@ -9,15 +9,16 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from './app.ts';
-import { createSession, createUser } from './auth/accounts.ts';
+import { createSession, createToken, createUser } from './auth/accounts.ts';
 import type { S3Config } from './blobs/s3/config.ts';
-import { type OpenLake, openLake } from './lake-context.ts';
+import { type OpenLake, openLake, type OpenLakeOptions } from './lake-context.ts';
 import {
   type PostgresCluster,
   postgresUnavailable,
   startPostgres,
 } from './test-support/postgres.ts';
 import { startS3, type TestS3 } from './test-support/s3.ts';
+import { TRANSFORMER_LEASE } from './ingest/transformer.ts';
 
 const unavailable = postgresUnavailable();
 const dirs: string[] = [];
@@ -27,7 +28,9 @@ interface Instance {
   opened: OpenLake;
 }
 
-async function instance(options: { databaseUrl?: string; s3?: S3Config }): Promise<Instance> {
+async function instance(
+  options: Pick<OpenLakeOptions, 'databaseUrl' | 's3' | 'transformer'>,
+): Promise<Instance> {
   const dir = await mkdtemp(path.join(tmpdir(), 'fieldlake-scale-'));
   dirs.push(dir);
   const log = pino({ level: 'silent' });
@@ -167,6 +170,107 @@ describe.skipIf(unavailable !== undefined)('scale-out on PostgreSQL + S3', () =>
       expect(feed.json<{ results: unknown[] }>().results).toHaveLength(5);
     } finally {
       for (const lake of [first, second, single]) {
+        await lake.app.close();
+        await lake.opened.close();
+      }
+    }
+  }, 60_000);
+
+  it('any instance ingests: one transforms at a time (a lease), the other takes over', async () => {
+    const databaseUrl = await postgres.createDatabase();
+    const shared = {
+      databaseUrl,
+      s3: { ...s3.config, prefix: 'ingest-lease' },
+      transformer: { pollMs: 50, leaseTtlMs: 2000 },
+    };
+    const a = await instance(shared);
+    const b = await instance(shared);
+    const open = [a, b];
+    try {
+      const { user } = await createUser(a.opened.lake, { name: 'admin', role: 'admin' });
+      const admin = {
+        authorization: `Bearer ${(await createSession(a.opened.lake, user.id)).secret}`,
+      };
+      const T0 = Date.UTC(2026, 0, 1);
+      const setup = await b.app.inject({
+        method: 'POST',
+        url: '/api/bulk',
+        headers: admin,
+        payload: {
+          items: [
+            { id: 'site/p', doc: { type: 'site', name: 'P' } },
+            { id: 'ds/p', doc: { type: 'dataset', site: 'site/p', title: 'plant' } },
+            {
+              id: 'policy/p',
+              doc: {
+                type: 'ingestion-policy',
+                site: 'site/p',
+                datasetId: 'ds/p',
+                signals: [{ field: 'v', name: 'v', sampleRate: 1, t0: new Date(T0).toISOString() }],
+              },
+            },
+          ],
+        },
+      });
+      expect(setup.statusCode).toBe(200);
+      const { secret } = await createToken(a.opened.lake, {
+        kind: 'collector',
+        label: 'plant',
+        policy: 'policy/p',
+      });
+      const post = (to: Instance, seconds: number[]) =>
+        to.app.inject({
+          method: 'POST',
+          url: '/api/ingest/policy%2Fp?format=fluent-bit-json',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(seconds.map((s) => ({ date: T0 / 1000 + s, v: s }))),
+        });
+      const placed = async (to: Instance, count: number) => {
+        for (let i = 0; i < 400; i++) {
+          const counts = await to.opened.lake.meta.ingestCounts('policy/p');
+          if (counts.pending === 0 && counts.done === count) return counts;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        throw new Error(`not placed: ${JSON.stringify(await to.opened.lake.meta.ingestCounts())}`);
+      };
+      const values = async (to: Instance) => {
+        const r = await to.app.inject({
+          url: '/api/datasets/ds%2Fp/signals/v.csv?time=none',
+          headers: admin,
+        });
+        return r.body
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((line) => Number(line.split(',')[1]));
+      };
+      // Each batch through one instance, its retry through the other: logged once in all.
+      for (let batch = 0; batch < 6; batch++) {
+        const seconds = [3 * batch, 3 * batch + 1, 3 * batch + 2];
+        const first = await post(open[batch % 2] ?? a, seconds);
+        expect(first.statusCode, first.body).toBe(202);
+        expect((await post(open[(batch + 1) % 2] ?? a, seconds)).statusCode).toBe(200);
+      }
+      await placed(b, 6);
+      expect(await values(a)).toEqual(Array.from({ length: 18 }, (_, s) => s));
+      // An instance that died holding the lease: nothing is placed until it expires, then
+      // another instance takes over.
+      for (const x of open)
+        await x.opened.lake.meta.releaseLease(TRANSFORMER_LEASE, x.opened.ingest.holder);
+      expect(await a.opened.lake.meta.acquireLease(TRANSFORMER_LEASE, 'died', 1500)).toBe(true);
+      expect((await post(b, [18, 19])).statusCode).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await b.opened.lake.meta.ingestCounts('policy/p')).toMatchObject({ pending: 1 });
+      await placed(b, 7);
+      // An instance that shuts down hands the lease over at once.
+      await a.app.close();
+      await a.opened.close();
+      open.splice(0, 1);
+      expect((await post(b, [20])).statusCode).toBe(202);
+      await placed(b, 8);
+      expect(await values(b)).toEqual(Array.from({ length: 21 }, (_, s) => s));
+    } finally {
+      for (const lake of open) {
         await lake.app.close();
         await lake.opened.close();
       }

@@ -7,8 +7,9 @@
 //   zarr/                            the Zarr v3 view (docs/lake-api.md, "The Zarr view")
 //
 // Everything is written to a temp file, fsynced, renamed into place and its directory fsynced,
-// so a crash (kill -9 or power loss) never leaves half a blob under a hash or a Zarr key, and
-// an acknowledged write survives. objects/, uploads/ and tmp/ must share one filesystem
+// so a crash (kill -9 or power loss) never leaves half a blob under a hash, and an
+// acknowledged write survives. The Zarr view (derived state) is written the same way but made
+// durable in batches, at syncZarr(), before the lake stores how far the view got. objects/, uploads/ and tmp/ must share one filesystem
 // (rename); zarr/ may be another (a mount): its keys are then copies instead of hard links.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
@@ -23,6 +24,7 @@ import {
   rename,
   rm,
   stat,
+  writeFile,
 } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,6 +43,8 @@ import { checkZarrChunkKey, checkZarrKey, checkZarrPath, ZARR_METADATA_KEY } fro
 
 /** Small pieces (an HTTP body arrives in ~16–64 KiB) are gathered into writes of this size. */
 const STAGE_BYTES = 1024 * 1024;
+/** Files and folders of the Zarr view fsynced at once by syncZarr(). */
+const ZARR_SYNCS_IN_FLIGHT = 16;
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 const HEX_PREFIXES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
@@ -197,6 +201,8 @@ class FsBlobStore implements BlobStore {
   private readonly zarr: string;
   /** One append (or abandon) at a time per hash: each checks the held count, then writes. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Zarr-view files and folders written since the last syncZarr(). */
+  private readonly unsyncedZarr = new Set<string>();
   /** Fan-out folders of objects/ known to exist durably (created on first use). */
   private readonly prefixes = new Set<string>();
   /** Durable size of uploads being appended to right now, so partial() need not wait. */
@@ -653,15 +659,11 @@ class FsBlobStore implements BlobStore {
       throw new BlobStoreError('invalid', 'the metadata is not JSON', {}, { cause: error });
     }
     if (typeof (json as unknown) !== 'string') throw invalid('the metadata is not a JSON object');
-    await this.placeZarrFile(path.join(this.zarrDir(zarrPath), ZARR_METADATA_KEY), async (temp) => {
-      const handle = await open(temp, 'wx');
-      try {
-        await handle.writeFile(json);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+    const target = path.join(this.zarrDir(zarrPath), ZARR_METADATA_KEY);
+    await this.placeZarrFile(target, async (temp) => {
+      await writeFile(temp, json, { flag: 'wx' });
     });
+    this.unsyncedZarr.add(target);
   }
 
   async setZarrChunk(zarrPath: ZarrPath, key: readonly string[], sha256: string): Promise<void> {
@@ -688,9 +690,9 @@ class FsBlobStore implements BlobStore {
   }
 
   /**
-   * Puts a file of the Zarr view in place atomically: `fill` creates it complete and durable
-   * under a temp name, rename(2) replaces the target (a reader sees the old file or the new
-   * one, never a mix), then the folder is fsynced. The temp lives in tmp/, which open()
+   * Puts a file of the Zarr view in place atomically: `fill` creates it complete under a temp
+   * name, rename(2) replaces the target (a reader sees the old file or the new one, never a
+   * mix); the folder is fsynced at the next syncZarr(). The temp lives in tmp/, which open()
    * empties after a crash; only when zarr/ is on another filesystem (rename: EXDEV) does it
    * live beside the target, under a dotted name that is never a key.
    */
@@ -708,7 +710,7 @@ class FsBlobStore implements BlobStore {
         const beside = path.join(dir, `.fieldlake-tmp-${randomBytes(12).toString('hex')}`);
         await this.fillAndRename(beside, target, fill);
       }
-      await fsyncDir(dir);
+      this.unsyncedZarr.add(dir);
     } catch (error) {
       throw storeError(error);
     }
@@ -776,6 +778,35 @@ class FsBlobStore implements BlobStore {
     if (zarrPath.length === 0) await mkdir(this.zarr);
     await fsyncDir(path.dirname(dir));
     await rm(trash, { recursive: true, force: true });
+  }
+
+  async syncZarr(): Promise<void> {
+    const paths = [...this.unsyncedZarr];
+    this.unsyncedZarr.clear();
+    let next = 0;
+    const failures: unknown[] = [];
+    // Several fsyncs in flight: the journal commits them together.
+    const worker = async (): Promise<void> => {
+      while (next < paths.length) {
+        const file = paths[next++] ?? '';
+        try {
+          const handle = await open(file, 'r');
+          try {
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+        } catch (error) {
+          // Removed since (a deleted node, a folder renamed away): nothing left to keep.
+          if (!['ENOENT', 'ENOTDIR'].includes(errnoOf(error) ?? '')) failures.push(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ZARR_SYNCS_IN_FLIGHT, paths.length) }, worker));
+    if (failures.length > 0) {
+      for (const file of paths) this.unsyncedZarr.add(file);
+      throw storeError(failures[0]);
+    }
   }
 
   private async removeInPlace(dir: string, keepDir: boolean): Promise<void> {

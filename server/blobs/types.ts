@@ -83,6 +83,15 @@ export interface BlobStore {
   readZarr(path: ZarrPath, key: readonly string[]): Promise<Uint8Array | undefined>;
   /** Removes a node and everything under it. */
   removeZarrNode(path: ZarrPath): Promise<void>;
+  /**
+   * Makes every Zarr-view write so far durable. The view is derived state (rebuilt from the
+   * documents from the last position the lake stored): its metadata and chunk-key writes are
+   * atomic for readers at once but may be durable only at this call, which the derived state
+   * makes before it stores its position — one fsync per file touched since, however many times
+   * it was rewritten, instead of two per write. A store whose writes are durable at once (S3)
+   * has nothing to do.
+   */
+  syncZarr(): Promise<void>;
   close(): Promise<void>;
 }
 

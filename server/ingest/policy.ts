@@ -17,8 +17,12 @@ export interface PolicySignal {
   /** The signal's name in the dataset. */
   name: string;
   dtype: Extract<Dtype, 'float32' | 'float64'>;
-  /** Samples per second: sample index = round((t − t0) · sampleRate). */
-  sampleRate: number;
+  /**
+   * Samples per second: sample index = round((t − t0) · sampleRate). Undefined: an irregular
+   * signal (`irregular: true` in the policy) — values appended in log order, each record's
+   * time in a float64 time signal beside it (`irregularTimeName`).
+   */
+  sampleRate: number | undefined;
   /** Time of sample 0 (ms); absent: the first record's time, to the sample period. */
   t0Ms: number | undefined;
   unit: string | undefined;
@@ -47,6 +51,11 @@ function bad(id: string, message: string): HttpError {
   });
 }
 
+/** The name of an irregular signal's time signal (float64, ms since the epoch). */
+export function irregularTimeName(name: string): string {
+  return `${name}.time`;
+}
+
 /** The signal document id of a policy signal. */
 export function policySignalId(datasetId: string, name: string): string {
   return `${datasetId}/signals/${name}`;
@@ -61,7 +70,7 @@ export function parsePolicy(id: string, body: JsonObject): IngestionPolicy {
   const names = new Set<string>();
   const signals = (list as unknown[]).map((item, index): PolicySignal => {
     const spec = (typeof item === 'object' && item !== null ? item : {}) as JsonObject;
-    const { field, name, sampleRate, dtype, t0, unit } = spec;
+    const { field, name, sampleRate, irregular, dtype, t0, unit } = spec;
     if (typeof field !== 'string' || field.length === 0)
       throw bad(id, `signals[${index}].field is missing`);
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
@@ -69,8 +78,19 @@ export function parsePolicy(id: string, body: JsonObject): IngestionPolicy {
     }
     if (names.has(name)) throw bad(id, `two signals are named "${name}"`);
     names.add(name);
-    if (typeof sampleRate !== 'number' || !Number.isFinite(sampleRate) || sampleRate <= 0) {
-      throw bad(id, `signals[${index}].sampleRate must be a positive number (samples per second)`);
+    if (irregular !== undefined && typeof irregular !== 'boolean') {
+      throw bad(id, `signals[${index}].irregular must be true or false`);
+    }
+    if (irregular === true) {
+      // An explicit choice: a policy that merely forgot its rate must not turn irregular.
+      if (sampleRate !== undefined || t0 !== undefined) {
+        throw bad(id, `signals[${index}] is irregular: it takes no sampleRate or t0`);
+      }
+    } else if (typeof sampleRate !== 'number' || !Number.isFinite(sampleRate) || sampleRate <= 0) {
+      throw bad(
+        id,
+        `signals[${index}].sampleRate must be a positive number (samples per second), or set irregular: true`,
+      );
     }
     if (dtype !== undefined && dtype !== 'float32' && dtype !== 'float64') {
       throw bad(id, `signals[${index}].dtype must be float32 or float64`);
@@ -82,8 +102,20 @@ export function parsePolicy(id: string, body: JsonObject): IngestionPolicy {
     }
     if (unit !== undefined && typeof unit !== 'string')
       throw bad(id, `signals[${index}].unit must be text`);
-    return { field, name, dtype: dtype ?? 'float32', sampleRate, t0Ms, unit };
+    return {
+      field,
+      name,
+      dtype: dtype ?? 'float32',
+      sampleRate: irregular === true ? undefined : sampleRate,
+      t0Ms,
+      unit,
+    };
   });
+  for (const signal of signals) {
+    if (signal.sampleRate === undefined && names.has(irregularTimeName(signal.name))) {
+      throw bad(id, `"${irregularTimeName(signal.name)}" is the time signal of "${signal.name}"`);
+    }
+  }
   const format = body.format;
   if (format !== undefined && typeof format !== 'string') throw bad(id, 'format must be text');
   const future = body.futureLimitSeconds;

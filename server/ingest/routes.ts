@@ -14,7 +14,8 @@ import { HttpError } from '../http/errors.ts';
 import type { Lake } from '../lake.ts';
 import { futureRecords } from './placements.ts';
 import { parsePolicy, type IngestionPolicy } from './policy.ts';
-import { parseOptionsOf, recordsOf, type IngestTransformer } from './transformer.ts';
+import { parseOptionsOf, recordsOf } from './plan-request.ts';
+import type { IngestTransformer } from './transformer.ts';
 
 /** Headers a collector may send its own idempotency key in. */
 const KEY_HEADERS = ['idempotency-key', 'x-idempotency-key'] as const;
@@ -137,28 +138,21 @@ export function registerIngestRoutes(
         ? createHash('sha256').update(`${policyId}\n${sha256}`).digest('hex')
         : `${policyId}\n${header.slice(0, 200)}`;
     const known = await lake.meta.getIngest(key);
-    if (known === undefined) {
-      // The body first, then the log row: the row's commit is the durability point.
-      await lake.blobs.put(sha256, body);
-      await lake.meta.recordChunk({
-        sha256,
-        length: body.length,
-        storedAt: lake.now(),
-        uploader: null,
-      });
-      await lake.meta.setChunkRefs(ingestRefId(key), null, 0, [sha256]);
-    }
+    // The body first, then the log row with the body's chunk record and reference in one
+    // transaction: that commit is the durability point.
+    if (known === undefined) await lake.blobs.put(sha256, body);
     const { logged, entry } =
       known === undefined
-        ? await lake.meta.logIngest({
-            key,
-            policyId,
-            sha256,
-            length: body.length,
-            format,
-            tag,
-            receivedAt,
-          })
+        ? await lake.meta.logIngest(
+            { key, policyId, sha256, length: body.length, format, tag, receivedAt },
+            {
+              sha256,
+              length: body.length,
+              storedAt: lake.now(),
+              uploader: null,
+              refId: ingestRefId(key),
+            },
+          )
         : { logged: false, entry: known };
     if (logged) transformer.kick();
     return { entry, logged, records: records.length };

@@ -3,52 +3,72 @@
 // signal has it; a signal's header records the last request applied to it (`ingestedThrough`,
 // written with the header that commits the samples), so a request replayed after a crash never
 // places its values twice.
+//
+// Single writer across instances: every instance of a scale-out deployment may run a
+// transformer, but only the holder of the store's `ingest-transformer` lease drains; it renews
+// the lease at each group and checks it again just before committing, so an instance that
+// stalled past the lease's lifetime gives up instead of writing beside its successor. The
+// others poll: when the holder dies, its lease expires and one of them takes over, resuming
+// from the durable log.
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { parseRecords, type RecordParseOptions } from '../../src/shared/ingest/records/index.ts';
-import type { IngestFormat, IngestRecord } from '../../src/shared/ingest/types.ts';
 import type { LakeWriter } from '../lake-context.ts';
 import type { IngestLogEntry } from '../meta/types.ts';
 import { type Placement, placeSamples } from '../signals/place-samples.ts';
-import { LAKE_PRINCIPAL, writeOrThrow } from '../signals/write-docs.ts';
-import { signalHeader } from '../signals/write-signal.ts';
-import { defaultT0, planPlacements } from './placements.ts';
-import { type IngestionPolicy, parsePolicy, policySignalId } from './policy.ts';
+import { LAKE_PRINCIPAL } from '../signals/write-docs.ts';
+import { ChunkCache } from '../signals/chunk-cache.ts';
+import { WriteSet } from '../signals/write-set.ts';
+import { type AppendCursors, planRequest, type PlannedRequest } from './plan-request.ts';
 
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
+/** The lease only one transformer of all instances holds at a time. */
+export const TRANSFORMER_LEASE = 'ingest-transformer';
 
-/** Every record of a body (all parsed before anything is stored: a bad record fails it all). */
-export async function recordsOf(
-  format: string,
-  body: Uint8Array,
-  options: RecordParseOptions,
-): Promise<IngestRecord[]> {
-  const records: IngestRecord[] = [];
-  for await (const batch of parseRecords(format as IngestFormat, once(body), options)) {
-    for (const record of batch) records.push(record);
-  }
-  return records;
-}
-
-/** The parse options of a request: the policy's time and tag keys, its tag, when it came. */
-export function parseOptionsOf(
-  policy: IngestionPolicy,
-  tag: string | null,
-  receivedAt: number,
-): RecordParseOptions {
-  return { ...policy.parse, receivedAt, ...(tag === null ? {} : { reference: tag }) };
+export interface TransformerOptions {
+  /**
+   * This instance's name for the lease (default: random, new at each start). An embedded lake
+   * (one process per data directory) names itself after its directory, so that after a crash
+   * it takes its lease back at once instead of waiting for it to expire.
+   */
+  holder?: string;
+  /** How long the lease lasts without renewal (default 30 s; renewed every third of it). */
+  leaseTtlMs?: number;
+  /** How often an instance looks for work logged by others, or a lease that expired (1 s). */
+  pollMs?: number;
 }
 
 export class IngestTransformer {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  #poll: NodeJS.Timeout | undefined;
+  /** The tails this transformer wrote last, decoded: the next group edits them again. */
+  readonly #cache = new ChunkCache();
+  /** This instance's name for the lease. */
+  readonly holder: string;
+  readonly #leaseTtlMs: number;
+  readonly #pollMs: number;
+  /** When the lease was last taken or renewed (this process's monotonic clock). */
+  #leasedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly opened: LakeWriter,
     private readonly log: FastifyBaseLogger,
-  ) {}
+    options: TransformerOptions = {},
+  ) {
+    this.holder = options.holder ?? randomUUID();
+    this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.#pollMs = options.pollMs ?? 1000;
+  }
+
+  /** Transforms what is pending now, and looks again every pollMs (requests other instances logged). */
+  start(): void {
+    if (this.#stopped || this.#poll !== undefined) return;
+    this.#poll = setInterval(() => {
+      this.kick();
+    }, this.#pollMs);
+    this.#poll.unref();
+    this.kick();
+  }
 
   /** Starts a pass over the pending requests (or another one after the current pass). */
   kick(): void {
@@ -57,13 +77,18 @@ export class IngestTransformer {
       this.#again = true;
       return;
     }
-    this.#running = this.#drain().finally(() => {
-      this.#running = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.kick();
-      }
-    });
+    this.#running = this.#drain()
+      .catch((error: unknown) => {
+        // The store went away or failed: the next poll or kick tries again.
+        this.log.error({ err: error }, 'ingestion pass failed');
+      })
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+        }
+      });
   }
 
   /** Resolves when nothing is running (tests, shutdown). */
@@ -77,7 +102,28 @@ export class IngestTransformer {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#poll);
     await this.idle();
+    // Another instance need not wait for the lease to expire.
+    await this.opened.lake.meta.releaseLease(TRANSFORMER_LEASE, this.holder).catch(() => undefined);
+  }
+
+  /** Takes or renews the lease; false: another instance transforms. */
+  async #lease(): Promise<boolean> {
+    const started = performance.now();
+    const held = await this.opened.lake.meta.acquireLease(
+      TRANSFORMER_LEASE,
+      this.holder,
+      this.#leaseTtlMs,
+    );
+    this.#leasedAt = held ? started : Number.NEGATIVE_INFINITY;
+    return held;
+  }
+
+  /** Renews the lease once a third of its lifetime has passed (long groups); false: lost. */
+  async #keepLease(): Promise<boolean> {
+    if (performance.now() - this.#leasedAt < this.#leaseTtlMs / 3) return true;
+    return this.#lease();
   }
 
   async #drain(): Promise<void> {
@@ -86,13 +132,15 @@ export class IngestTransformer {
       if (this.#stopped) return;
       const pending = await meta.pendingIngests(GROUP);
       if (pending.length === 0) return;
+      if (!(await this.#lease())) return;
       // Plan every request of the group, then place the group's samples once per signal: one
       // chunk rewrite per signal for many requests, not one per request.
-      const planned: Planned[] = [];
+      const planned: PlannedRequest[] = [];
+      const cursors: AppendCursors = new Map();
       for (const entry of pending) {
-        if (this.stopped) return;
+        if (this.stopped || !(await this.#keepLease())) return;
         try {
-          planned.push(await this.plan(entry));
+          planned.push(await planRequest(this.opened, entry, cursors));
         } catch (error) {
           if (!(await this.#failed(entry, error))) return;
         }
@@ -108,16 +156,28 @@ export class IngestTransformer {
         }
       }
       const totals = { written: 0, duplicates: 0, late: 0 };
+      // One commit for the whole group: every signal's chunks stored together, then its
+      // documents in a few bulk writes (write-set.ts), then the requests marked done.
+      const set = new WriteSet(this.opened, LAKE_PRINCIPAL);
       try {
         for (const [id, merged] of bySignal) {
-          if (this.stopped) return;
-          const result = await placeSamples(this.opened, LAKE_PRINCIPAL, id, merged.placements, {
-            ingestedThrough: merged.through,
-          });
+          if (this.stopped || !(await this.#keepLease())) return;
+          const result = await placeSamples(
+            this.opened,
+            LAKE_PRINCIPAL,
+            id,
+            merged.placements,
+            { ingestedThrough: merged.through },
+            { into: set, cache: this.#cache },
+          );
           totals.written += result.written;
           totals.duplicates += result.duplicates;
           totals.late += result.late;
         }
+        // Still ours? An instance stalled past the lease's lifetime must not write beside
+        // the one that took over.
+        if (!(await this.#lease())) return;
+        await set.commit();
       } catch (error) {
         if (isTransient(error)) {
           this.log.error({ err: error }, 'ingestion paused');
@@ -127,10 +187,13 @@ export class IngestTransformer {
         for (const { entry } of planned) await this.#failed(entry, error);
         continue;
       }
-      for (const { entry, outcome } of planned) {
-        const result = { ...outcome, group: { requests: planned.length, ...totals } };
-        await meta.finishIngest(entry.key, 'done', JSON.stringify(result));
-      }
+      await meta.finishIngests(
+        planned.map(({ entry, outcome }) => ({
+          key: entry.key,
+          status: 'done' as const,
+          result: JSON.stringify({ ...outcome, group: { requests: planned.length, ...totals } }),
+        })),
+      );
     }
   }
 
@@ -150,76 +213,10 @@ export class IngestTransformer {
     );
     return true;
   }
-
-  /** A request's placements per signal id (creating its signals on first use). */
-  async plan(entry: IngestLogEntry): Promise<Planned> {
-    const { lake } = this.opened;
-    const policyDoc = await lake.meta.getDoc(entry.policyId);
-    if (policyDoc === undefined || policyDoc.deleted) {
-      throw new Error(`Policy "${entry.policyId}" no longer exists`);
-    }
-    const policy = parsePolicy(entry.policyId, policyDoc.body);
-    const body = await lake.blobs.readAll(entry.sha256);
-    // The request's own receive time: records without a time get the same one as when accepted.
-    const records = await recordsOf(
-      entry.format,
-      body,
-      parseOptionsOf(policy, entry.tag, entry.receivedAt),
-    );
-    const firstTime = records.reduce((min, r) => Math.min(min, r.time), Number.POSITIVE_INFINITY);
-    const t0s = new Map<string, number>();
-    const headers = new Map<string, Record<string, unknown>>();
-    for (const signal of policy.signals) {
-      const id = policySignalId(policy.datasetId, signal.name);
-      let doc = await lake.meta.getDoc(id);
-      if (doc === undefined || doc.deleted) {
-        if (!Number.isFinite(firstTime)) continue;
-        const t0Ms = signal.t0Ms ?? defaultT0(firstTime, signal.sampleRate);
-        await writeOrThrow(this.opened, LAKE_PRINCIPAL, {
-          id,
-          doc: {
-            ...signalHeader({
-              datasetId: policy.datasetId,
-              name: signal.name,
-              dtype: signal.dtype,
-              t0: new Date(t0Ms).toISOString(),
-              sampleRate: signal.sampleRate,
-              ...(signal.unit === undefined ? {} : { unit: signal.unit }),
-            }),
-            ingestPolicy: policy.id,
-          },
-        });
-        doc = await lake.meta.getDoc(id);
-      }
-      if (doc === undefined) continue;
-      headers.set(signal.name, doc.body);
-      const t0 = typeof doc.body.t0 === 'string' ? Date.parse(doc.body.t0) : Number.NaN;
-      if (Number.isFinite(t0)) t0s.set(signal.name, t0);
-    }
-    const plan = planPlacements(policy, records, t0s);
-    const placements = new Map<string, Placement[]>();
-    for (const [name, list] of plan.bySignal) {
-      const through = headers.get(name)?.ingestedThrough;
-      // Already applied before a crash cut this request short: never place it twice.
-      if (typeof through === 'number' && through >= entry.seq) continue;
-      if (list.length > 0) placements.set(policySignalId(policy.datasetId, name), list);
-    }
-    return {
-      entry,
-      placements,
-      outcome: { records: records.length, skipped: plan.skipped, beforeStart: plan.beforeStart },
-    };
-  }
 }
 
 /** Requests transformed together: their samples are placed with one rewrite per signal. */
 const GROUP = 256;
-
-interface Planned {
-  entry: IngestLogEntry;
-  placements: Map<string, Placement[]>;
-  outcome: { records: number; skipped: number; beforeStart: number };
-}
 
 function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { nextRevision } from '../docs/revision.ts';
 import {
   MetaStoreError,
+  type ChunkRecord,
+  type ChunkRefsWrite,
   type DocWrite,
+  type IngestFinish,
   type DocWriteOutcome,
   type JsonObject,
   type MetaStore,
@@ -134,6 +137,21 @@ export function runMetaStoreConformance(
         await run(opened.store);
       } finally {
         await opened.cleanup();
+      }
+    };
+    /** Two stores on one clock: a batch method on `many`, its one-by-one version on `one`. */
+    const withTwins = (run: (one: MetaStore, many: MetaStore) => Promise<void>) => async () => {
+      clock.t = 1_000_000;
+      const one = await open({ now: () => clock.t });
+      try {
+        const many = await open({ now: () => clock.t });
+        try {
+          await run(one.store, many.store);
+        } finally {
+          await many.cleanup();
+        }
+      } finally {
+        await one.cleanup();
       }
     };
 
@@ -733,6 +751,20 @@ export function runMetaStoreConformance(
       });
 
       it(
+        'keeps internal reference ids (NUL and U+0001 inside) apart, in code point order',
+        withStore(async (s) => {
+          // The lake references attachments and logged ingest bodies under ids that start with
+          // NUL, so they never equal a document id; a store must hold them exactly.
+          const ids = ['\u0000ingest\u0000k', '\u0000ingest\u0001k', '\u0001x', 'a'];
+          await s.recordChunk(chunk(1));
+          for (const id of ids) await s.setChunkRefs(id, null, 0, [SHA(1)]);
+          expect((await s.chunkRefs(SHA(1))).map((r) => r.arrayId)).toEqual(ids);
+          expect(await s.clearChunkRefs('\u0000ingest\u0000k')).toEqual([SHA(1)]);
+          expect((await s.chunkRefs(SHA(1))).map((r) => r.arrayId)).toEqual(ids.slice(1));
+        }),
+      );
+
+      it(
         'records chunks idempotently, the first record winning',
         withStore(async (s) => {
           expect(await s.getChunk(SHA(1))).toBeUndefined();
@@ -866,6 +898,151 @@ export function runMetaStoreConformance(
           clock.t = 80_000;
           await s.removeAttachments('d');
           expect(await s.unreferencedChunks(80_001, 10)).toEqual([SHA(1), SHA(2)]);
+        }),
+      );
+    });
+
+    describe('chunk index batches', () => {
+      const chunk = (n: number, storedAt = 1000, uploader: string | null = 'u1'): ChunkRecord => ({
+        sha256: SHA(n),
+        length: n * 100,
+        storedAt,
+        uploader,
+      });
+      const nothingYet = 1e15;
+
+      it(
+        'recordChunks records as recordChunk one by one: first fields, latest clock',
+        withTwins(async (one, many) => {
+          const records = [
+            chunk(1, 5000, 'u1'),
+            chunk(2, 2000, null),
+            { ...chunk(1, 7000, null), length: 5 },
+            chunk(3, 900),
+            chunk(2, 1500, 'u2'),
+          ];
+          for (const s of [one, many]) await s.recordChunk(chunk(3, 100, 'first'));
+          for (const record of records) await one.recordChunk(record);
+          await many.recordChunks(records);
+          const observe = async (s: MetaStore) => ({
+            chunks: await Promise.all([1, 2, 3].map((n) => s.getChunk(SHA(n)))),
+            idle: await Promise.all(
+              [100, 901, 2000, 2001, 7000, 7001].map((before) => s.unreferencedChunks(before, 10)),
+            ),
+          });
+          expect(await observe(many)).toEqual(await observe(one));
+          expect((await observe(many)).chunks).toEqual([
+            chunk(1, 5000, 'u1'),
+            chunk(2, 2000, null),
+            chunk(3, 100, 'first'),
+          ]);
+          expect(await many.unreferencedChunks(7000, 10)).toEqual([SHA(3), SHA(2)]);
+          expect(await many.unreferencedChunks(7001, 10)).toEqual([SHA(3), SHA(2), SHA(1)]);
+        }),
+      );
+
+      it(
+        'recordChunks records nothing when one record is invalid, nor for an empty list',
+        withStore(async (s) => {
+          await s.recordChunks([]);
+          for (const bad of [
+            { ...chunk(3), sha256: 'not-a-hash' },
+            { ...chunk(3), length: -1 },
+            { ...chunk(3), storedAt: Number.NaN },
+            { ...chunk(3), uploader: 7 as unknown as string },
+          ]) {
+            await rejectsWith(s.recordChunks([chunk(1), chunk(2), bad]), 'invalid');
+          }
+          await rejectsWith(s.recordChunks('x' as unknown as ChunkRecord[]), 'invalid');
+          expect(await s.getChunk(SHA(1))).toBeUndefined();
+          expect(await s.getChunk(SHA(2))).toBeUndefined();
+          expect(await s.unreferencedChunks(nothingYet, 10)).toEqual([]);
+        }),
+      );
+
+      it(
+        'setChunkRefsMany answers and leaves what setChunkRefs one by one does, clocks included',
+        withTwins(async (one, many) => {
+          for (const s of [one, many]) {
+            for (let n = 1; n <= 8; n++) await s.recordChunk(chunk(n));
+            await s.setChunkRefs('a', 'site/x', 0, [SHA(1), SHA(2), SHA(3)]);
+            await s.setChunkRefs('b', null, 0, [SHA(4), SHA(1)]);
+          }
+          clock.t = 50_000;
+          const items: ChunkRefsWrite[] = [
+            // Index 1 keeps its hash, index 2 changes (3 superseded); the site moves.
+            { arrayId: 'a', site: 'site/y', first: 1, hashes: [SHA(2), SHA(5)] },
+            { arrayId: 'b', site: null, first: 0, hashes: [SHA(6)] },
+            { arrayId: 'a', site: 'site/y', first: 2, hashes: [] },
+            // Sees the first item's references: 1 and 2 superseded in a, 1 still in b.
+            { arrayId: 'a', site: 'site/y', first: 0, hashes: [SHA(4), SHA(4)] },
+            // References 3 again, superseded by the first item.
+            { arrayId: 'c', site: null, first: 10, hashes: [SHA(3)] },
+            // Drops b's reference to 1: nothing references it any more.
+            { arrayId: 'b', site: null, first: 1, hashes: [SHA(7)] },
+          ];
+          const expected = [];
+          for (const { arrayId, site, first, hashes } of items) {
+            expected.push(await one.setChunkRefs(arrayId, site, first, hashes));
+          }
+          expect(await many.setChunkRefsMany(items)).toEqual(expected);
+          expect(expected).toEqual([
+            { changed: [2], superseded: [SHA(3)] },
+            { changed: [0], superseded: [SHA(4)] },
+            { changed: [], superseded: [] },
+            { changed: [0, 1], superseded: [SHA(1), SHA(2)] },
+            { changed: [10], superseded: [] },
+            { changed: [1], superseded: [SHA(1)] },
+          ]);
+          const observe = async (s: MetaStore) => ({
+            refs: await Promise.all(Array.from({ length: 8 }, (_, i) => s.chunkRefs(SHA(i + 1)))),
+            idle: await Promise.all(
+              [1001, 50_000, 50_001].map((before) => s.unreferencedChunks(before, 10)),
+            ),
+          });
+          expect(await observe(many)).toEqual(await observe(one));
+          expect(await many.chunkRefs(SHA(4))).toEqual([
+            { sha256: SHA(4), arrayId: 'a', chunkIndex: 0, site: 'site/y' },
+            { sha256: SHA(4), arrayId: 'a', chunkIndex: 1, site: 'site/y' },
+          ]);
+          // 8 was never referenced; 1 and 2 lost their last reference at 50 000.
+          expect(await many.unreferencedChunks(50_000, 10)).toEqual([SHA(8)]);
+          expect(await many.unreferencedChunks(50_001, 10)).toEqual([SHA(8), SHA(1), SHA(2)]);
+        }),
+      );
+
+      it(
+        'setChunkRefsMany changes nothing when one item is invalid; answers [] for no items',
+        withStore(async (s) => {
+          await s.setChunkRefs('a', null, 0, [SHA(1)]);
+          expect(await s.setChunkRefsMany([])).toEqual([]);
+          expect(
+            await s.setChunkRefsMany([
+              { arrayId: 'a', site: null, first: 0, hashes: [] },
+              { arrayId: 'b', site: null, first: 3, hashes: [] },
+            ]),
+          ).toEqual([
+            { changed: [], superseded: [] },
+            { changed: [], superseded: [] },
+          ]);
+          const good: ChunkRefsWrite[] = [
+            { arrayId: 'a', site: null, first: 0, hashes: [SHA(2)] },
+            { arrayId: 'c', site: 'site/x', first: 0, hashes: [SHA(3)] },
+          ];
+          for (const bad of [
+            { arrayId: '', site: null, first: 0, hashes: [SHA(4)] },
+            { arrayId: 'd', site: null, first: -1, hashes: [SHA(4)] },
+            { arrayId: 'd', site: null, first: 0, hashes: ['xyz'] },
+            { arrayId: 'd', site: 5 as unknown as string, first: 0, hashes: [SHA(4)] },
+            { arrayId: 'd', site: null, first: 0, hashes: 'x' as unknown as string[] },
+          ]) {
+            await rejectsWith(s.setChunkRefsMany([...good, bad]), 'invalid');
+          }
+          expect(await s.chunkRefs(SHA(1))).toEqual([
+            { sha256: SHA(1), arrayId: 'a', chunkIndex: 0, site: null },
+          ]);
+          expect(await s.chunkRefs(SHA(2))).toEqual([]);
+          expect(await s.chunkRefs(SHA(3))).toEqual([]);
         }),
       );
     });
@@ -1054,6 +1231,188 @@ export function runMetaStoreConformance(
           expect(await s.ingestCounts()).toEqual({ pending: 1, done: 1, failed: 1 });
           expect(await s.ingestCounts('policy/p')).toEqual({ pending: 0, done: 1, failed: 1 });
           expect((await s.pendingIngests(1)).length).toBe(1);
+        }),
+      );
+    });
+
+    describe('ingestion log batches and bodies', () => {
+      const request = (key: string) => ({
+        key,
+        policyId: 'policy/p',
+        sha256: SHA(key.length),
+        length: 10,
+        format: 'collectd-json',
+        tag: null,
+        receivedAt: 1000,
+      });
+      const body = (key: string) => ({
+        sha256: SHA(key.length),
+        length: 10,
+        storedAt: 1000,
+        uploader: null,
+        refId: `ingest/${key}`,
+      });
+
+      it(
+        'logs a request with its body chunk recorded and referenced; a retry changes nothing',
+        withStore(async (s) => {
+          const first = await s.logIngest(request('a'), body('a'));
+          expect(first).toMatchObject({
+            logged: true,
+            entry: { key: 'a', status: 'pending', sha256: SHA(1) },
+          });
+          expect(await s.getChunk(SHA(1))).toEqual({
+            sha256: SHA(1),
+            length: 10,
+            storedAt: 1000,
+            uploader: null,
+          });
+          expect(await s.chunkRefs(SHA(1))).toEqual([
+            { sha256: SHA(1), arrayId: 'ingest/a', chunkIndex: 0, site: null },
+          ]);
+          expect(await s.unreferencedChunks(1e15, 10)).toEqual([]);
+          // The transformation placed the request: its body starts its grace period now.
+          clock.t = 2_000_000;
+          expect(await s.clearChunkRefs('ingest/a')).toEqual([SHA(1)]);
+          // A retry neither references the body again nor records it (its clock would restart).
+          const again = await s.logIngest(
+            { ...request('a'), receivedAt: 5 },
+            { ...body('a'), storedAt: 9_000_000, refId: 'ingest/retry' },
+          );
+          expect(again).toEqual({ logged: false, entry: first.entry });
+          expect(await s.chunkRefs(SHA(1))).toEqual([]);
+          expect(await s.unreferencedChunks(2_000_001, 10)).toEqual([SHA(1)]);
+          expect(await s.getChunk(SHA(1))).toMatchObject({ storedAt: 1000 });
+          // Without a chunk, as before: nothing recorded.
+          expect((await s.logIngest(request('bb'))).logged).toBe(true);
+          expect(await s.getChunk(SHA(2))).toBeUndefined();
+          expect((await s.pendingIngests(10)).map((e) => e.key)).toEqual(['a', 'bb']);
+        }),
+      );
+
+      it(
+        'refuses a chunk that is not the body, has no refId or is invalid, logging nothing',
+        withStore(async (s) => {
+          for (const bad of [
+            { ...body('a'), sha256: SHA(7) },
+            { ...body('a'), refId: '' },
+            { ...body('a'), length: -1 },
+          ]) {
+            await rejectsWith(s.logIngest(request('a'), bad), 'invalid');
+          }
+          expect(await s.getIngest('a')).toBeUndefined();
+          expect(await s.ingestCounts()).toEqual({ pending: 0, done: 0, failed: 0 });
+          expect(await s.getChunk(SHA(1))).toBeUndefined();
+          expect(await s.getChunk(SHA(7))).toBeUndefined();
+        }),
+      );
+
+      it(
+        'finishIngests leaves what finishIngest one by one does, the last item of a key winning',
+        withTwins(async (one, many) => {
+          for (const s of [one, many]) {
+            for (const key of ['a', 'bb', 'ccc', 'dddd']) await s.logIngest(request(key));
+          }
+          await many.finishIngests([]);
+          expect(await many.ingestCounts()).toEqual({ pending: 4, done: 0, failed: 0 });
+          const items: IngestFinish[] = [
+            { key: 'a', status: 'failed', result: '{"error":"x"}' },
+            { key: 'ccc', status: 'done', result: '{"written":1}' },
+            { key: 'a', status: 'done', result: '{"written":2}' },
+            { key: 'unknown', status: 'done', result: '{}' },
+          ];
+          for (const { key, status, result } of items) await one.finishIngest(key, status, result);
+          await many.finishIngests(items);
+          const observe = async (s: MetaStore) => ({
+            entries: await Promise.all(
+              ['a', 'bb', 'ccc', 'dddd', 'unknown'].map((key) => s.getIngest(key)),
+            ),
+            pending: await s.pendingIngests(10),
+            counts: await s.ingestCounts(),
+          });
+          expect(await observe(many)).toEqual(await observe(one));
+          expect(await many.getIngest('a')).toMatchObject({
+            status: 'done',
+            result: '{"written":2}',
+          });
+          expect((await many.pendingIngests(10)).map((e) => e.key)).toEqual(['bb', 'dddd']);
+          expect(await many.ingestCounts()).toEqual({ pending: 2, done: 2, failed: 0 });
+        }),
+      );
+
+      it(
+        'finishIngests changes nothing when one item is invalid',
+        withStore(async (s) => {
+          await s.logIngest(request('a'));
+          await s.logIngest(request('bb'));
+          const good: IngestFinish = { key: 'a', status: 'done', result: '{}' };
+          for (const bad of [
+            { key: '', status: 'done', result: '{}' },
+            { key: 'bb', status: 'pending', result: '{}' },
+            { key: 'bb', status: 'done', result: 5 },
+          ]) {
+            await rejectsWith(s.finishIngests([good, bad as IngestFinish]), 'invalid');
+          }
+          expect(await s.ingestCounts()).toEqual({ pending: 2, done: 0, failed: 0 });
+        }),
+      );
+    });
+
+    describe('leases', () => {
+      it(
+        'acquires, refuses another holder, renews, expires on the store clock, releases',
+        withStore(async (s) => {
+          expect(await s.acquireLease('transform', 'i1', 1000)).toBe(true);
+          expect(await s.acquireLease('transform', 'i2', 1000)).toBe(false);
+          // Names are independent.
+          expect(await s.acquireLease('other', 'i2', 1000)).toBe(true);
+          // Renewed: now until 1 001 900.
+          clock.t = 1_000_900;
+          expect(await s.acquireLease('transform', 'i1', 1000)).toBe(true);
+          clock.t = 1_001_500;
+          expect(await s.acquireLease('transform', 'i2', 1000)).toBe(false);
+          // Expired only once its expiry is before now.
+          clock.t = 1_001_900;
+          expect(await s.acquireLease('transform', 'i2', 1000)).toBe(false);
+          clock.t = 1_001_901;
+          expect(await s.acquireLease('transform', 'i2', 1000)).toBe(true);
+          expect(await s.acquireLease('transform', 'i1', 1000)).toBe(false);
+          // Released by a holder that lost it: nothing happens.
+          await s.releaseLease('transform', 'i1');
+          expect(await s.acquireLease('transform', 'i3', 1000)).toBe(false);
+          await s.releaseLease('transform', 'i2');
+          await s.releaseLease('transform', 'i2');
+          await s.releaseLease('never-taken', 'i2');
+          expect(await s.acquireLease('transform', 'i3', 1000)).toBe(true);
+          // 'other' was never renewed: expired long ago, anyone may take it.
+          expect(await s.acquireLease('other', 'i1', 1000)).toBe(true);
+          expect(await s.acquireLease('other', 'i2', 1000)).toBe(false);
+        }),
+      );
+
+      it(
+        'lets exactly one of racing holders win a free or expired lease',
+        withStore(async (s) => {
+          for (let round = 0; round < 4; round++) {
+            const won = await Promise.all(
+              Array.from({ length: 8 }, (_, i) => s.acquireLease('race', `r${round}/h${i}`, 1000)),
+            );
+            expect(won.filter(Boolean)).toHaveLength(1);
+            clock.t += 1001;
+          }
+        }),
+      );
+
+      it(
+        'refuses an empty name or holder and a ttl that is not a whole number of ms ≥ 1',
+        withStore(async (s) => {
+          for (const ttl of [0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+            await rejectsWith(s.acquireLease('l', 'h', ttl), 'invalid');
+          }
+          await rejectsWith(s.acquireLease('', 'h', 1000), 'invalid');
+          await rejectsWith(s.acquireLease('l', '', 1000), 'invalid');
+          await rejectsWith(s.releaseLease('', 'h'), 'invalid');
+          expect(await s.acquireLease('l', 'h', 1000)).toBe(true);
         }),
       );
     });

@@ -43,6 +43,24 @@ export interface IngestRow {
   result: string | null;
 }
 
+/**
+ * A new entry's column values in the order both stores' INSERTs list them: key, policy_id,
+ * sha256, length, format, tag, received_at.
+ */
+export function ingestValues(
+  entry: Omit<IngestLogEntry, 'seq' | 'status' | 'result'>,
+): [string, string, string, number, string, string | null, number] {
+  return [
+    entry.key,
+    entry.policyId,
+    entry.sha256,
+    entry.length,
+    entry.format,
+    entry.tag,
+    entry.receivedAt,
+  ];
+}
+
 export function toIngestEntry(row: IngestRow): IngestLogEntry {
   return {
     seq: row.seq,

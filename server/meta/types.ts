@@ -165,6 +165,14 @@ export interface ChunkRef {
   site: string | null;
 }
 
+/** One setChunkRefs call of a setChunkRefsMany batch. */
+export interface ChunkRefsWrite {
+  arrayId: string;
+  site: string | null;
+  first: number;
+  hashes: readonly string[];
+}
+
 export interface ChunkIndex {
   /**
    * Records stored bytes; idempotent (the first record's fields win). Recording bytes that are
@@ -172,6 +180,13 @@ export interface ChunkIndex {
    * too), so a chunk re-uploaded just before its manifest is written is not collected between.
    */
   recordChunk(record: ChunkRecord): Promise<void>;
+  /**
+   * recordChunk for each record, in order, in one transaction (one commit, where each
+   * recordChunk is its own): the same hash twice keeps the first record's fields and the later
+   * clock. Every record is checked before anything is written: an invalid one rejects the call
+   * with MetaStoreError 'invalid' and nothing of it is recorded. An empty list does nothing.
+   */
+  recordChunks(records: readonly ChunkRecord[]): Promise<void>;
   getChunk(sha256: string): Promise<ChunkRecord | undefined>;
   /**
    * Replaces the references of chunk indexes [first, first + hashes.length) of an array (a
@@ -187,6 +202,15 @@ export interface ChunkIndex {
     first: number,
     hashes: readonly string[],
   ): Promise<{ changed: number[]; superseded: string[] }>;
+  /**
+   * setChunkRefs for each item, in order, in one transaction: answers what each call would
+   * have answered, item by item (a later item sees the references an earlier one set). Every
+   * item is checked before anything is written: an invalid one rejects the call with
+   * MetaStoreError 'invalid' and no reference of it changes. An empty list answers [].
+   */
+  setChunkRefsMany(
+    items: readonly ChunkRefsWrite[],
+  ): Promise<{ changed: number[]; superseded: string[] }[]>;
   /**
    * Drops every reference of an array (its signal or manifest page was deleted), or those of
    * indexes [first, first + count) when given. Returns the superseded hashes, as setChunkRefs.
@@ -305,24 +329,72 @@ export interface IngestLogEntry {
   result: string | null;
 }
 
+/** One finishIngest call of a finishIngests batch. */
+export interface IngestFinish {
+  key: string;
+  status: 'done' | 'failed';
+  result: string;
+}
+
 export interface IngestLog {
   /**
    * Logs a request once per key: `logged: false` with the existing entry when the key was
    * already logged (a collector's retry), and nothing changes.
+   *
+   * With `chunk` (the body's blob: `chunk.sha256` must be `entry.sha256`), a new entry is
+   * logged in the same transaction as recordChunk(chunk) and setChunkRefs(chunk.refId, null,
+   * 0, [entry.sha256]): the body is referenced from the moment it is logged, so garbage
+   * collection never takes it, and the request path commits once instead of three times. A
+   * retried key records and references nothing (the first request did). An invalid chunk or
+   * refId, or a hash other than the entry's, rejects with MetaStoreError 'invalid' and
+   * nothing is logged.
    */
   logIngest(
     entry: Omit<IngestLogEntry, 'seq' | 'status' | 'result'>,
+    chunk?: ChunkRecord & { refId: string },
   ): Promise<{ logged: boolean; entry: IngestLogEntry }>;
   /** Pending requests in log order. */
   pendingIngests(limit: number): Promise<IngestLogEntry[]>;
   finishIngest(key: string, status: 'done' | 'failed', result: string): Promise<void>;
+  /**
+   * finishIngest for each item, in order (the same key twice: the last item wins), in one
+   * transaction. Every item is checked first (a non-empty key, status 'done' or 'failed', a
+   * string result): an invalid one rejects the call with MetaStoreError 'invalid' and no
+   * entry changes. Unknown keys are passed over, as by finishIngest; an empty list does nothing.
+   */
+  finishIngests(items: readonly IngestFinish[]): Promise<void>;
   getIngest(key: string): Promise<IngestLogEntry | undefined>;
   /** Counts by status, for one policy or all. */
   ingestCounts(policyId?: string): Promise<{ pending: number; done: number; failed: number }>;
 }
 
+/**
+ * Named leases: which of several lake instances (scale-out) does a singleton job, such as the
+ * ingestion transformation, at a time. A holder renews its lease well within the ttl while it
+ * works and stops working when a renewal answers false; an instance that dies stops renewing,
+ * and another takes the lease once it has expired.
+ *
+ * Time is the store's clock (the `now` option, Date.now by default) of the instance making the
+ * call, not the database server's: the instances of a scale-out deployment must keep their
+ * clocks synchronized (NTP), and the ttl must be well above the skew they may have (seconds
+ * rather than milliseconds), or an instance whose clock runs ahead takes a lease that is
+ * still held.
+ */
+export interface LeaseStore {
+  /**
+   * True when `holder` holds the lease `name` after the call, until now + ttlMs: it was free,
+   * it had expired (its expiry is before now), or `holder` held it already (renewed). False
+   * when another holder's lease has not expired; nothing changes then. Atomic: of holders
+   * racing for a free or expired lease, from any number of instances, exactly one wins.
+   * MetaStoreError 'invalid' for an empty name or holder, or a ttlMs that is not an integer ≥ 1.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Frees the lease when `holder` holds it (expired or not); otherwise does nothing. */
+  releaseLease(name: string, holder: string): Promise<void>;
+}
+
 export interface MetaStore
-  extends DocumentStore, AttachmentStore, ChunkIndex, AccountStore, IngestLog {
+  extends DocumentStore, AttachmentStore, ChunkIndex, AccountStore, IngestLog, LeaseStore {
   /** Store-level key/value settings (seeding done, schema notes). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;

@@ -15,7 +15,9 @@ import {
 import { type ManifestEntry, manifestPageSize, pageId } from '../../src/shared/signal/types.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { LakeWriter } from '../lake-context.ts';
-import { writeOrThrow } from './write-docs.ts';
+import type { WireBulkItem } from '../../src/shared/wire/lake.ts';
+import type { ChunkCache } from './chunk-cache.ts';
+import { WriteSet } from './write-set.ts';
 
 export interface EditableArray {
   /** The array document's id (pages are `${id}/manifest/${n}`). */
@@ -45,6 +47,8 @@ export class ArrayEditor {
     private readonly opened: LakeWriter,
     private readonly principal: Principal,
     private readonly array: EditableArray,
+    /** Decoded versions this lake wrote lately (the next edit of a tail starts from them). */
+    private readonly cache?: ChunkCache,
   ) {
     this.#itemsPerChunk = array.layout.chunkLength / array.valuesPerItem;
   }
@@ -76,6 +80,12 @@ export class ArrayEditor {
       values.fill(this.array.layout.fillValue ?? Number.NaN);
       chunk = { values, count: 0, dirty: false };
     } else {
+      const cached = this.cache?.get(entry.sha256);
+      if (cached !== undefined) {
+        chunk = { values: cached, count: entry.count, dirty: false };
+        this.#chunks.set(index, chunk);
+        return chunk;
+      }
       const bytes = await this.opened.lake.blobs.readAll(entry.sha256);
       // The disk is a trust boundary: the bytes must be those the manifest names.
       if (createHash('sha256').update(bytes).digest('hex') !== entry.sha256) {
@@ -96,20 +106,17 @@ export class ArrayEditor {
     chunk.count = Math.max(chunk.count, count);
   }
 
-  /** Stores every changed chunk and manifest page; the array's header is the caller's. */
-  async flush(): Promise<void> {
-    const { lake } = this.opened;
+  /**
+   * Hands every changed chunk to `set` (stored in its commit) and returns the manifest pages
+   * that name them, for the caller to write with the array's header.
+   */
+  async flushInto(set: WriteSet): Promise<WireBulkItem[]> {
     for (const [index, chunk] of [...this.#chunks].sort(([a], [b]) => a - b)) {
       if (!chunk.dirty) continue;
       const valid = chunk.values.subarray(0, chunk.count * this.array.valuesPerItem);
       const encoded = await encodeChunk(valid, this.array.layout);
-      const stored = await lake.blobs.put(encoded.sha256, encoded.bytes);
-      await lake.meta.recordChunk({
-        sha256: encoded.sha256,
-        length: stored.length,
-        storedAt: lake.now(),
-        uploader: null,
-      });
+      await set.putChunk(encoded.sha256, encoded.bytes);
+      this.cache?.set(encoded.sha256, chunk.values);
       const page = Math.floor(index / manifestPageSize);
       const entries = await this.#page(page);
       // Pages are dense: a gap before this chunk (never expected) is filled by the caller.
@@ -126,7 +133,14 @@ export class ArrayEditor {
         entries: this.#pages.get(page) ?? [],
       },
     }));
-    if (writes.length > 0) await writeOrThrow(this.opened, this.principal, ...writes);
     this.#dirtyPages.clear();
+    return writes;
+  }
+
+  /** Stores every changed chunk and manifest page now; the array's header is the caller's. */
+  async flush(): Promise<void> {
+    const set = new WriteSet(this.opened, this.principal);
+    set.addFamily(await this.flushInto(set));
+    await set.commit();
   }
 }

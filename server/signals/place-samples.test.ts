@@ -3,12 +3,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manifestEntry, levelManifestEntry } from '../../src/shared/signal/manifest.ts';
 import { buildPyramid, type LevelArray } from '../../src/shared/signal/pyramid.ts';
-import { levelId } from '../../src/shared/signal/types.ts';
+import { levelId, pageId } from '../../src/shared/signal/types.ts';
+import { BlobStoreError, type BlobStore } from '../blobs/types.ts';
+import type { LakeWriter } from '../lake-context.ts';
 import { startTestLake, type TestLake } from '../test-support/test-lake.ts';
 import { ArrayEditor } from './array-editor.ts';
+import { ChunkCache } from './chunk-cache.ts';
 import { placeSamples } from './place-samples.ts';
 import { LAKE_PRINCIPAL, writeOrThrow } from './write-docs.ts';
 import { LEVEL_CHUNK_BUCKETS, signalHeader } from './write-signal.ts';
+import { WriteSet } from './write-set.ts';
 
 let lake: TestLake;
 beforeEach(async () => {
@@ -113,5 +117,84 @@ describe('placeSamples', () => {
           );
       }
     }
+  });
+});
+
+describe('placements sharing one commit (WriteSet)', () => {
+  const withBlobs = (blobs: BlobStore): LakeWriter => ({
+    lake: { ...lake.opened.lake, blobs, now: () => lake.opened.lake.now() },
+    docs: lake.opened.docs,
+  });
+
+  it('writes nothing until the commit, then every signal at once', async () => {
+    await writeOrThrow(lake.opened, LAKE_PRINCIPAL, {
+      id: 'sig2',
+      doc: { ...signalHeader({ datasetId: 'ds', name: 'w', chunkLength: 256, sampleRate: 10 }) },
+    });
+    const set = new WriteSet(lake.opened, LAKE_PRINCIPAL);
+    const cache = new ChunkCache();
+    const values = Array.from({ length: 600 }, (_, index) => ({ index, value: index }));
+    for (const id of ['sig', 'sig2']) {
+      await placeSamples(
+        lake.opened,
+        LAKE_PRINCIPAL,
+        id,
+        values,
+        { ingestedThrough: 7 },
+        {
+          into: set,
+          cache,
+        },
+      );
+    }
+    expect((await lake.opened.lake.meta.getDoc('sig'))?.body.length).toBe(0);
+    await set.commit();
+    for (const id of ['sig', 'sig2']) {
+      expect((await lake.opened.lake.meta.getDoc(id))?.body).toMatchObject({
+        length: 600,
+        ingestedThrough: 7,
+      });
+      expect(Array.from(await readAll(id, 600, 256, 1))).toEqual(values.map((v) => v.value));
+    }
+    // The next placement starts from the cached tails, with the same result as from disk.
+    expect(cache.bytes).toBeGreaterThan(0);
+    await placeSamples(
+      lake.opened,
+      LAKE_PRINCIPAL,
+      'sig',
+      [{ index: 600, value: -1 }],
+      {},
+      { cache },
+    );
+    expect(Array.from(await readAll('sig', 601, 256, 1)).at(-1)).toBe(-1);
+    expect(Array.from(await readAll('sig', 601, 256, 1)).slice(0, 600)).toEqual(
+      values.map((v) => v.value),
+    );
+  });
+
+  it('commits no document when a chunk cannot be stored', async () => {
+    const real = lake.opened.lake.blobs;
+    let puts = 0;
+    const failing = new Proxy(real, {
+      get(target, key, receiver) {
+        if (key === 'put') {
+          return (...args: Parameters<BlobStore['put']>) =>
+            ++puts === 3
+              ? Promise.reject(new BlobStoreError('no_space', 'disk full'))
+              : real.put(...args);
+        }
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const writer = withBlobs(failing);
+    const set = new WriteSet(writer, LAKE_PRINCIPAL);
+    const values = Array.from({ length: 2000 }, (_, index) => ({ index, value: index }));
+    await placeSamples(writer, LAKE_PRINCIPAL, 'sig', values, {}, { into: set });
+    await expect(set.commit()).rejects.toMatchObject({ code: 'no_space' });
+    expect(puts).toBeGreaterThan(3);
+    const header = await lake.opened.lake.meta.getDoc('sig');
+    expect(header?.body.length).toBe(0);
+    expect(await lake.opened.lake.meta.getDoc(pageId('sig', 0))).toBeUndefined();
   });
 });

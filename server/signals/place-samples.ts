@@ -21,12 +21,20 @@ import { fromJsonNumber } from '../../src/shared/signal/json-number.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { LakeWriter } from '../lake-context.ts';
 import { ArrayEditor } from './array-editor.ts';
-import { writeOrThrow } from './write-docs.ts';
+import type { ChunkCache } from './chunk-cache.ts';
+import { WriteSet } from './write-set.ts';
 import { LEVEL_CHUNK_BUCKETS } from './write-signal.ts';
 
 export interface Placement {
   index: number;
   value: number;
+}
+
+export interface PlaceOptions {
+  /** The caller's commit (several signals at once); without it, this placement commits. */
+  into?: WriteSet;
+  /** Decoded chunk versions kept between placements (the tails the last one wrote). */
+  cache?: ChunkCache;
 }
 
 export interface PlaceResult {
@@ -56,24 +64,32 @@ export async function placeSamples(
   signalId: string,
   placements: readonly Placement[],
   extraHeader: Record<string, unknown> = {},
+  { into, cache }: PlaceOptions = {},
 ): Promise<PlaceResult> {
+  // Without a write set of the caller's, this placement is its own commit.
+  const set = into ?? new WriteSet(opened, principal);
   const doc = await opened.lake.meta.getDoc(signalId);
   if (doc === undefined || doc.deleted || doc.type !== 'signal') {
     throw new Error(`No signal "${signalId}"`);
   }
   const header = doc.body as unknown as SignalHeader;
   const length = header.length;
-  const raw = new ArrayEditor(opened, principal, {
-    id: signalId,
-    layout: {
-      dtype: header.dtype,
-      chunkLength: header.chunkLength,
-      codecs: header.codecs,
-      fillValue: fromJsonNumber(header.fillValue),
+  const raw = new ArrayEditor(
+    opened,
+    principal,
+    {
+      id: signalId,
+      layout: {
+        dtype: header.dtype,
+        chunkLength: header.chunkLength,
+        codecs: header.codecs,
+        fillValue: fromJsonNumber(header.fillValue),
+      },
+      valuesPerItem: 1,
+      entry: manifestEntry,
     },
-    valuesPerItem: 1,
-    entry: manifestEntry,
-  });
+    cache,
+  );
   const per = raw.itemsPerChunk;
   let written = 0;
   let duplicates = 0;
@@ -105,7 +121,7 @@ export async function placeSamples(
     raw.touch(c, Math.min(per, newLength - c * per));
   }
   changed.push([length, newLength]);
-  await raw.flush();
+  const family = await raw.flushInto(set);
 
   // The pyramid, level by level, over the changed ranges only.
   const levels = levelCount(newLength);
@@ -115,16 +131,20 @@ export async function placeSamples(
     per,
     ranges: mergeRanges(changed.filter(([a, b]) => b > a)),
   };
-  const levelDocs = [];
   for (let level = 1; level <= levels; level++) {
     const size = level === 1 ? bucketLength(1) : 4;
     const itemsBelow = level === 1 ? newLength : Math.ceil(newLength / bucketLength(level - 1));
-    const editor = new ArrayEditor(opened, principal, {
-      id: levelId(signalId, level),
-      layout: { dtype, chunkLength: 4 * LEVEL_CHUNK_BUCKETS, codecs: bytesCodec, fillValue: NaN },
-      valuesPerItem: 4,
-      entry: (sha256, values) => levelManifestEntry(sha256, values as LevelArray),
-    });
+    const editor = new ArrayEditor(
+      opened,
+      principal,
+      {
+        id: levelId(signalId, level),
+        layout: { dtype, chunkLength: 4 * LEVEL_CHUNK_BUCKETS, codecs: bytesCodec, fillValue: NaN },
+        valuesPerItem: 4,
+        entry: (sha256, values) => levelManifestEntry(sha256, values as LevelArray),
+      },
+      cache,
+    );
     const buckets = Math.ceil(newLength / bucketLength(level));
     const ranges: [number, number][] = below.ranges.map(([a, b]) => [
       Math.floor(a / size),
@@ -162,27 +182,20 @@ export async function placeSamples(
       await editor.chunk(c);
       editor.touch(c, Math.min(LEVEL_CHUNK_BUCKETS, buckets - c * LEVEL_CHUNK_BUCKETS));
     }
-    if (!existedBefore) {
-      await writeOrThrow(opened, principal, {
-        id: levelId(signalId, level),
-        doc: { ...levelHeaderOf(signalId, level, dtype, 0) },
-      });
-    }
-    await editor.flush();
-    levelDocs.push({
-      id: levelId(signalId, level),
-      doc: { ...levelHeaderOf(signalId, level, dtype, buckets) },
-    });
+    // The level's header before its pages: a page's array must exist when the page is placed.
+    family.push(
+      { id: levelId(signalId, level), doc: { ...levelHeaderOf(signalId, level, dtype, buckets) } },
+      ...(await editor.flushInto(set)),
+    );
     below = { editor, per: LEVEL_CHUNK_BUCKETS, ranges: todo };
   }
-  if (levelDocs.length > 0) await writeOrThrow(opened, principal, ...levelDocs);
-  // The header commits: length, levels; the incremental reducer's state no longer matches
-  // what was placed (late data), so it is dropped: a later writer recomputes from the levels.
+  // The header commits (last of its family): length, levels; the incremental reducer's state
+  // no longer matches what was placed (late data), so it is dropped: a later writer recomputes
+  // from the levels.
   const { pyramid: _stale, ...rest } = header;
-  await writeOrThrow(opened, principal, {
-    id: signalId,
-    doc: { ...rest, ...extraHeader, length: newLength, levels },
-  });
+  family.push({ id: signalId, doc: { ...rest, ...extraHeader, length: newLength, levels } });
+  set.addFamily(family);
+  if (into === undefined) await set.commit();
   return { written, duplicates, late, length: newLength };
 }
 

@@ -58,6 +58,8 @@ export class DerivedState {
    */
   async #remember(force: boolean): Promise<void> {
     if (!force && this.#applied - this.#stored < PERSIST_EVERY) return;
+    // The view's files become durable before the position that says they are written.
+    await this.lake.blobs.syncZarr();
     await this.lake.meta.setSetting(SETTING, String(this.#applied));
     this.#stored = this.#applied;
   }
@@ -82,9 +84,15 @@ export class DerivedState {
           sites: { all: true },
         });
         if (docs.length === 0) break;
-        for (const doc of docs) {
-          await this.#applyOne(doc);
-          this.#applied = doc.seq;
+        if (docs.some((doc) => doc.deleted)) {
+          // A deletion removes a subtree other documents of the batch may write into: in order.
+          for (const doc of docs) {
+            await this.#applyOne(doc);
+            this.#applied = doc.seq;
+          }
+        } else {
+          await this.#applyTogether(docs);
+          this.#applied = docs.at(-1)?.seq ?? this.#applied;
         }
         await this.#remember(false);
       }
@@ -97,13 +105,60 @@ export class DerivedState {
   }
 
   /**
+   * Applies a batch without deletions: datasets (groups) first, then every page's chunk
+   * references in one transaction, then the files of the view with several writes in flight —
+   * each is a file and a folder fsync, and overlapping them lets the journal commit many at
+   * once (ingestion writes dozens of pages and headers per commit). Each document's files are
+   * its own (a header's zarr.json, a page's chunk keys), so the order between them does not
+   * matter. A failure leaves the position before the batch: it is applied again, which is
+   * harmless.
+   */
+  async #applyTogether(docs: readonly StoredDoc[]): Promise<void> {
+    for (const doc of docs) if (doc.type === 'dataset') await this.#applyOne(doc);
+    const pages = docs.flatMap((doc) => {
+      const arrayId = text(doc.body.signalId);
+      const page = doc.body.page;
+      if (doc.type !== 'chunk-page' || arrayId === undefined || typeof page !== 'number') return [];
+      return [{ doc, arrayId, first: page * PAGE_SIZE, hashes: hashesOf(doc.body) }];
+    });
+    const refs = await this.lake.meta.setChunkRefsMany(
+      pages.map(({ doc, arrayId, first, hashes }) => ({
+        arrayId,
+        site: doc.site,
+        first,
+        hashes,
+      })),
+    );
+    const work: (() => Promise<void>)[] = [];
+    for (const doc of docs) {
+      if (doc.type === 'signal' || doc.type === 'pyramid-level') {
+        work.push(() => this.#guarded(doc, () => this.#arrayHeader(doc)));
+      }
+    }
+    for (const [i, page] of pages.entries()) {
+      const changed = refs[i]?.changed ?? [];
+      if (changed.length === 0) continue;
+      work.push(() =>
+        this.#guarded(page.doc, () =>
+          this.#linkChanged(page.arrayId, page.first, page.hashes, changed),
+        ),
+      );
+    }
+    await inParallel(work, FILES_IN_FLIGHT);
+  }
+
+  /**
    * A document the Zarr view cannot hold (a name too long for a file name) is skipped with a
    * warning: it stays readable through the API. Anything else (a full disk) stops the
    * application here, to be retried.
    */
   async #applyOne(doc: StoredDoc): Promise<void> {
+    await this.#guarded(doc, () => this.#apply(doc));
+  }
+
+  async #guarded(doc: StoredDoc, apply: () => Promise<void>): Promise<void> {
     try {
-      await this.#apply(doc);
+      await apply();
     } catch (error) {
       if (error instanceof BlobStoreError && error.code === 'invalid') {
         this.log.warn({ id: doc.id, err: error }, 'document left out of the Zarr view');
@@ -230,6 +285,16 @@ export class DerivedState {
     }
     const hashes = hashesOf(doc.body);
     const { changed } = await this.lake.meta.setChunkRefs(arrayId, doc.site, first, hashes);
+    await this.#linkChanged(arrayId, first, hashes, changed);
+  }
+
+  /** Links the chunk keys whose version changed to their new objects. */
+  async #linkChanged(
+    arrayId: string,
+    first: number,
+    hashes: readonly string[],
+    changed: readonly number[],
+  ): Promise<void> {
     if (changed.length === 0) return;
     const array = await this.lake.meta.getDoc(arrayId);
     if (array === undefined || array.deleted) return;
@@ -244,6 +309,27 @@ export class DerivedState {
   async #link(target: ArrayTarget, index: number, sha: string): Promise<void> {
     await this.lake.blobs.setZarrChunk(target.path, target.key(index), sha);
   }
+}
+
+/** Files of the view written at once (each write is a file and a folder fsync). */
+const FILES_IN_FLIGHT = 16;
+
+/** Runs tasks with at most `limit` at a time; the first failure is thrown once all settled. */
+async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      try {
+        await task?.();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failure !== undefined) throw failure.error;
 }
 
 function hashesOf(body: JsonObject): string[] {

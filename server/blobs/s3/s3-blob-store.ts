@@ -1015,6 +1015,11 @@ class S3BlobStore implements BlobStore {
     await this.deleteKeys(batch);
   }
 
+  /** Every S3 write is durable when it returns: nothing to do. */
+  syncZarr(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async close(): Promise<void> {
     // Appends in flight finish their requests first; then the client's sockets are closed.
     await Promise.all(this.locks.values());

@@ -11,15 +11,15 @@
 //   the second sees the first's deletion, so one of them restarts the grace period. Without the
 //   lock each would still see the other's reference and neither would.
 import {
+  checkChunkRecord,
+  checkChunkRefs,
+  checkEach,
   checkIndex,
   checkLimit,
   checkNumber,
-  checkSha256,
   checkText,
-  invalid,
-  isList,
 } from '../sqlite/validate.ts';
-import type { ChunkRecord, ChunkRef } from '../types.ts';
+import type { ChunkRecord, ChunkRef, ChunkRefsWrite } from '../types.ts';
 import type { Db, Tx } from './db.ts';
 import { below } from './sequence.ts';
 
@@ -36,7 +36,10 @@ export async function lockObject(
   kind: 'arrayRefs' | 'attachments',
   key: string,
 ): Promise<void> {
-  await tx.run(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_CLASS[kind], key]);
+  await tx.run(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [
+    LOCK_CLASS[kind],
+    columnText(key),
+  ]);
 }
 
 /**
@@ -59,6 +62,114 @@ export async function releaseChunks(tx: Tx, hashes: readonly string[], now: numb
   );
 }
 
+/**
+ * The statement that records chunks (checked), with recordChunk's rules: the first record's
+ * fields win, and recording bytes again restarts their grace period, so a chunk re-uploaded
+ * just before its manifest is written is not collected in between. A hash listed twice is one
+ * row (ON CONFLICT cannot touch a row twice in one statement) with its first fields and its
+ * latest clock, what recording them one by one leaves. Rows go in hash order, the order in
+ * which every transaction locks chunk rows (releaseChunks).
+ */
+export function recordChunksStatement(records: readonly ChunkRecord[]): [string, unknown[]] {
+  return [
+    `INSERT INTO chunks (sha256, length, stored_at, uploader, idle_since)
+     SELECT DISTINCT ON (sha256) sha256, length, stored_at, uploader,
+            max(stored_at) OVER (PARTITION BY sha256)
+     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[])
+          WITH ORDINALITY AS t(sha256, length, stored_at, uploader, ord)
+     ORDER BY sha256, ord
+     ON CONFLICT (sha256) DO UPDATE
+       SET idle_since = GREATEST(chunks.idle_since, excluded.idle_since)`,
+    [
+      records.map((r) => r.sha256),
+      records.map((r) => r.length),
+      records.map((r) => r.storedAt),
+      records.map((r) => r.uploader),
+    ],
+  ];
+}
+
+type RefsOutcome = { changed: number[]; superseded: string[] };
+
+/**
+ * Array ids as PostgreSQL text, which cannot hold NUL: the lake's internal reference ids
+ * (an attachment's, a logged ingest body's) start with NUL so that they never equal a document
+ * id. NUL becomes \u0001\u0001 and \u0001 becomes \u0001\u0002 — reversible, and the order
+ * of the column (COLLATE "C", code point order) stays the order of the ids, as in SQLite.
+ */
+export function columnText(id: string): string {
+  return id.replace(/[\u0000\u0001]/g, (c) => (c === '\u0000' ? '\u0001\u0001' : '\u0001\u0002'));
+}
+
+export function fromColumnText(text: string): string {
+  return text.replace(/\u0001[\u0001\u0002]/g, (pair) =>
+    pair === '\u0001\u0001' ? '\u0000' : '\u0001',
+  );
+}
+
+/**
+ * setChunkRefs (arguments checked) inside the caller's transaction: locks the array, replaces
+ * its references and releases the superseded chunks. ingest-log.ts uses it for a logged body.
+ */
+export async function setRefsIn(tx: Tx, write: ChunkRefsWrite, now: number): Promise<RefsOutcome> {
+  if (write.hashes.length === 0) return { changed: [], superseded: [] };
+  await lockObject(tx, 'arrayRefs', write.arrayId);
+  const outcome = await replaceRefs(tx, write);
+  await releaseChunks(tx, outcome.superseded, now);
+  return outcome;
+}
+
+/**
+ * Replaces the references of a range (the array locked, the range not empty) and answers what
+ * changed and what was superseded; releasing the superseded chunks is the caller's.
+ */
+async function replaceRefs(
+  tx: Tx,
+  { arrayId, site, first, hashes }: ChunkRefsWrite,
+): Promise<RefsOutcome> {
+  const before = new Map<number, string>();
+  const rows = await tx.rows<RefRow>(
+    `SELECT chunk_index, sha256 FROM chunk_refs
+     WHERE array_id = $1 AND chunk_index >= $2 AND chunk_index < $3`,
+    [columnText(arrayId), first, first + hashes.length],
+  );
+  for (const row of rows) before.set(row.chunk_index, row.sha256);
+  // Unchanged entries are rewritten too: the site may have moved with the array.
+  await tx.run(
+    `INSERT INTO chunk_refs (array_id, chunk_index, sha256, site)
+     SELECT $1, $2 + t.ord - 1, t.sha256, $4
+     FROM unnest($3::text[]) WITH ORDINALITY AS t(sha256, ord)
+     ON CONFLICT (array_id, chunk_index)
+       DO UPDATE SET sha256 = excluded.sha256, site = excluded.site`,
+    [columnText(arrayId), first, [...hashes], site],
+  );
+  const changed: number[] = [];
+  const dropped: string[] = [];
+  hashes.forEach((sha256, offset) => {
+    const old = before.get(first + offset);
+    if (old === sha256) return;
+    changed.push(first + offset);
+    if (old !== undefined) dropped.push(old);
+  });
+  return { changed, superseded: await supersededOf(tx, arrayId, dropped) };
+}
+
+/** Of hashes just unreferenced in a range of an array: those the array references nowhere else. */
+async function supersededOf(tx: Tx, arrayId: string, dropped: readonly string[]) {
+  const candidates = [...new Set(dropped)];
+  if (candidates.length === 0) return [];
+  const kept = new Set(
+    (
+      await tx.rows<{ sha256: string }>(
+        `SELECT DISTINCT sha256 FROM chunk_refs
+         WHERE array_id = $1 AND sha256 = ANY($2::text[])`,
+        [columnText(arrayId), candidates],
+      )
+    ).map((row) => row.sha256),
+  );
+  return candidates.filter((sha256) => !kept.has(sha256));
+}
+
 interface ChunkRow {
   sha256: string;
   length: number;
@@ -75,13 +186,15 @@ interface RefRow {
 
 export interface ChunkStatements {
   recordChunk(record: ChunkRecord): Promise<void>;
+  recordChunks(records: readonly ChunkRecord[]): Promise<void>;
   getChunk(sha256: string): Promise<ChunkRecord | undefined>;
   setChunkRefs(
     arrayId: string,
     site: string | null,
     first: number,
     hashes: readonly string[],
-  ): Promise<{ changed: number[]; superseded: string[] }>;
+  ): Promise<RefsOutcome>;
+  setChunkRefsMany(items: readonly ChunkRefsWrite[]): Promise<RefsOutcome[]>;
   clearChunkRefs(arrayId: string, first?: number, count?: number): Promise<string[]>;
   chunkRefs(sha256: string, limit?: number): Promise<ChunkRef[]>;
   unreferencedChunks(before: number, limit: number): Promise<string[]>;
@@ -89,40 +202,18 @@ export interface ChunkStatements {
 }
 
 export function chunkStatements(db: Db, now: () => number): ChunkStatements {
-  /** Of hashes just unreferenced in a range: those the array references nowhere else. */
-  async function supersede(tx: Tx, arrayId: string, dropped: readonly string[]) {
-    const candidates = [...new Set(dropped)];
-    if (candidates.length === 0) return [];
-    const kept = new Set(
-      (
-        await tx.rows<{ sha256: string }>(
-          `SELECT DISTINCT sha256 FROM chunk_refs
-           WHERE array_id = $1 AND sha256 = ANY($2::text[])`,
-          [arrayId, candidates],
-        )
-      ).map((row) => row.sha256),
-    );
-    const superseded = candidates.filter((sha256) => !kept.has(sha256));
-    await releaseChunks(tx, superseded, now());
-    return superseded;
-  }
-
   return {
-    async recordChunk({ sha256, length, storedAt, uploader }) {
-      checkSha256(sha256);
-      checkIndex('length', length);
-      checkNumber('storedAt', storedAt);
-      if (uploader !== null && typeof uploader !== 'string')
-        throw invalid('uploader must be a string or null');
-      // The first record's fields win; recording the bytes again restarts the grace period, so
-      // a chunk re-uploaded just before its manifest is written is not collected in between.
-      await db.write(
-        `INSERT INTO chunks (sha256, length, stored_at, uploader, idle_since)
-         VALUES ($1, $2, $3, $4, $3)
-         ON CONFLICT (sha256) DO UPDATE
-           SET idle_since = GREATEST(chunks.idle_since, excluded.idle_since)`,
-        [sha256, length, storedAt, uploader],
-      );
+    async recordChunk(record) {
+      checkChunkRecord(record);
+      await db.write(...recordChunksStatement([record]));
+    },
+
+    async recordChunks(records) {
+      checkEach('records', records, checkChunkRecord);
+      if (records.length === 0) return;
+      // One statement, but in a transaction: db.ts runs a transaction again after a deadlock,
+      // and a batch locks many chunk rows.
+      await db.transaction((tx) => tx.run(...recordChunksStatement(records)));
     },
 
     async getChunk(sha256) {
@@ -141,40 +232,40 @@ export function chunkStatements(db: Db, now: () => number): ChunkStatements {
     },
 
     async setChunkRefs(arrayId, site, first, hashes) {
-      checkText('arrayId', arrayId);
-      checkIndex('first', first);
-      if (!isList(hashes)) throw invalid('hashes must be a list');
-      hashes.forEach(checkSha256);
-      if (site !== null && typeof site !== 'string') throw invalid('site must be a string or null');
+      const write = { arrayId, site, first, hashes };
+      checkChunkRefs(write);
       if (hashes.length === 0) return { changed: [], superseded: [] };
-      const end = first + hashes.length;
+      return db.transaction((tx) => setRefsIn(tx, write, now()));
+    },
+
+    async setChunkRefsMany(items) {
+      checkEach('items', items, checkChunkRefs);
+      if (items.every((item) => item.hashes.length === 0)) {
+        return items.map(() => ({ changed: [], superseded: [] }));
+      }
       return db.transaction(async (tx) => {
-        await lockObject(tx, 'arrayRefs', arrayId);
-        const before = new Map<number, string>();
-        const rows = await tx.rows<RefRow>(
-          `SELECT chunk_index, sha256 FROM chunk_refs
-           WHERE array_id = $1 AND chunk_index >= $2 AND chunk_index < $3`,
-          [arrayId, first, end],
+        // Every array's lock before any change, in one order: batches naming the same arrays
+        // in other orders queue behind each other instead of deadlocking.
+        const arrays = [...new Set(items.map((item) => item.arrayId))].sort();
+        for (const arrayId of arrays) await lockObject(tx, 'arrayRefs', arrayId);
+        const outcomes: RefsOutcome[] = [];
+        for (const item of items) {
+          outcomes.push(
+            item.hashes.length === 0
+              ? { changed: [], superseded: [] }
+              : await replaceRefs(tx, item),
+          );
+        }
+        // Released once, at the end, so the chunk rows are locked in one sorted pass (item by
+        // item they would be locked in several rounds, out of that order). A chunk that one
+        // item supersedes and a later one references again is then not released at all, which
+        // no caller can tell: its clock restarts whenever it does lose its last reference.
+        await releaseChunks(
+          tx,
+          outcomes.flatMap((outcome) => outcome.superseded),
+          now(),
         );
-        for (const row of rows) before.set(row.chunk_index, row.sha256);
-        // Unchanged entries are rewritten too: the site may have moved with the array.
-        await tx.run(
-          `INSERT INTO chunk_refs (array_id, chunk_index, sha256, site)
-           SELECT $1, $2 + t.ord - 1, t.sha256, $4
-           FROM unnest($3::text[]) WITH ORDINALITY AS t(sha256, ord)
-           ON CONFLICT (array_id, chunk_index)
-             DO UPDATE SET sha256 = excluded.sha256, site = excluded.site`,
-          [arrayId, first, [...hashes], site],
-        );
-        const changed: number[] = [];
-        const dropped: string[] = [];
-        hashes.forEach((sha256, offset) => {
-          const old = before.get(first + offset);
-          if (old === sha256) return;
-          changed.push(first + offset);
-          if (old !== undefined) dropped.push(old);
-        });
-        return { changed, superseded: await supersede(tx, arrayId, dropped) };
+        return outcomes;
       });
     },
 
@@ -188,14 +279,16 @@ export function chunkStatements(db: Db, now: () => number): ChunkStatements {
           `DELETE FROM chunk_refs
            WHERE array_id = $1 AND chunk_index >= $2 AND chunk_index < $3
            RETURNING chunk_index, sha256`,
-          [arrayId, from, end],
+          [columnText(arrayId), from, end],
         );
         rows.sort((a, b) => a.chunk_index - b.chunk_index);
-        return supersede(
+        const superseded = await supersededOf(
           tx,
           arrayId,
           rows.map((row) => row.sha256),
         );
+        await releaseChunks(tx, superseded, now());
+        return superseded;
       });
     },
 
@@ -213,7 +306,7 @@ export function chunkStatements(db: Db, now: () => number): ChunkStatements {
       );
       return rows.map((row) => ({
         sha256,
-        arrayId: row.array_id,
+        arrayId: fromColumnText(row.array_id),
         chunkIndex: row.chunk_index,
         site: row.site,
       }));

@@ -7,6 +7,7 @@
 //   and lock chunk rows before restarting their grace period (chunks.ts);
 // - token use and revocation are single conditional UPDATEs (tokens.ts);
 // - the ingestion log numbers entries from its own counter row, in commit order (ingest-log.ts);
+// - a lease is taken or renewed by one conditional upsert (leases.ts);
 // - the schema is migrated once under an advisory lock however many instances start (schema.ts).
 // READ COMMITTED with explicit locks rather than SERIALIZABLE with retries: every writer of the
 // sequence conflicts with every other by design (one counter), so under SERIALIZABLE most
@@ -24,6 +25,7 @@ import { dbOver } from './db.ts';
 import { documentStatements } from './documents.ts';
 import { describeUrl, toMetaStoreError } from './errors.ts';
 import { ingestLogStatements } from './ingest-log.ts';
+import { leaseStatements } from './leases.ts';
 import { migrate } from './schema.ts';
 import { settingStatements } from './settings.ts';
 import { tokenStatements } from './tokens.ts';
@@ -31,7 +33,7 @@ import { tokenStatements } from './tokens.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 
 export interface PostgresMetaStoreOptions {
-  /** Clock for the chunk grace period (milliseconds since the epoch); Date.now by default. */
+  /** Clock for the chunk grace period and leases (ms since the epoch); Date.now by default. */
   now?: () => number;
   /** Connections this instance may open (pg Pool `max`); 10 by default. */
   poolSize?: number;
@@ -100,7 +102,8 @@ export async function openPostgresMetaStore(
   const accounts = accountStatements(db);
   const tokens = tokenStatements(db);
   const settings = settingStatements(db);
-  const ingest = ingestLogStatements(db);
+  const ingest = ingestLogStatements(db, now);
+  const leases = leaseStatements(db, now);
   let closed = false;
   // A function, so that TypeScript does not keep `closed` narrowed to false across an await.
   const isClosed = () => closed;
@@ -144,9 +147,11 @@ export async function openPostgresMetaStore(
     removeAttachments: (docId) => call(() => attachments.removeAttachments(docId)),
 
     recordChunk: (record) => call(() => chunks.recordChunk(record)),
+    recordChunks: (records) => call(() => chunks.recordChunks(records)),
     getChunk: (sha256) => call(() => chunks.getChunk(sha256)),
     setChunkRefs: (arrayId, site, first, hashes) =>
       call(() => chunks.setChunkRefs(arrayId, site, first, hashes)),
+    setChunkRefsMany: (items) => call(() => chunks.setChunkRefsMany(items)),
     clearChunkRefs: (arrayId, first, count) =>
       call(() => chunks.clearChunkRefs(arrayId, first, count)),
     chunkRefs: (sha256, limit) => call(() => chunks.chunkRefs(sha256, limit)),
@@ -170,11 +175,15 @@ export async function openPostgresMetaStore(
     useToken: (id, at) => call(() => tokens.useToken(id, at)),
     purgeTokens: (before) => call(() => tokens.purgeTokens(before)),
 
-    logIngest: (entry) => call(() => ingest.logIngest(entry)),
+    logIngest: (entry, chunk) => call(() => ingest.logIngest(entry, chunk)),
     pendingIngests: (limit) => call(() => ingest.pendingIngests(limit)),
     finishIngest: (key, status, result) => call(() => ingest.finishIngest(key, status, result)),
+    finishIngests: (items) => call(() => ingest.finishIngests(items)),
     getIngest: (key) => call(() => ingest.getIngest(key)),
     ingestCounts: (policyId) => call(() => ingest.ingestCounts(policyId)),
+
+    acquireLease: (name, holder, ttlMs) => call(() => leases.acquireLease(name, holder, ttlMs)),
+    releaseLease: (name, holder) => call(() => leases.releaseLease(name, holder)),
 
     getSetting: (key) => call(() => settings.getSetting(key)),
     setSetting: (key, value) => call(() => settings.setSetting(key, value)),

@@ -6,9 +6,10 @@
 // of the pending list never sees entry 8 committed while entry 7 is still to come (an identity
 // column hands out values at insert time, and would allow that). Under the lock, "is this key
 // logged already?" is decided on the latest log too, so a retry never takes a number.
-import { type IngestRow, toIngestEntry as entryOf } from '../rows.ts';
-import { checkLimit } from '../sqlite/validate.ts';
-import type { IngestLog } from '../types.ts';
+import { type IngestRow, ingestValues, toIngestEntry as entryOf } from '../rows.ts';
+import { checkEach, checkIngestChunk, checkIngestFinish, checkLimit } from '../sqlite/validate.ts';
+import type { IngestFinish, IngestLog } from '../types.ts';
+import { recordChunksStatement, setRefsIn } from './chunks.ts';
 import type { Db } from './db.ts';
 
 /** pg rows are indexable records. */
@@ -18,9 +19,10 @@ interface Row extends IngestRow {
 
 const COLUMNS = 'seq, key, policy_id, sha256, length, format, tag, received_at, status, result';
 
-export function ingestLogStatements(db: Db): IngestLog {
+export function ingestLogStatements(db: Db, now: () => number): IngestLog {
   return {
-    async logIngest(entry) {
+    async logIngest(entry, chunk) {
+      if (chunk !== undefined) checkIngestChunk(entry.sha256, chunk);
       return db.transaction(async (tx) => {
         const [counter] = await tx.rows<{ v: number }>(
           `SELECT v FROM counters WHERE name = 'ingest' FOR UPDATE`,
@@ -36,17 +38,19 @@ export function ingestLogStatements(db: Db): IngestLog {
              (seq, key, policy_id, sha256, length, format, tag, received_at, status)
            SELECT v, $1, $2, $3, $4, $5, $6, $7, 'pending' FROM next
            RETURNING ${COLUMNS}`,
-          [
-            entry.key,
-            entry.policyId,
-            entry.sha256,
-            entry.length,
-            entry.format,
-            entry.tag,
-            entry.receivedAt,
-          ],
+          ingestValues(entry),
         );
         if (row === undefined) throw new Error('the ingest counter row is missing');
+        // Only a new entry records its body (a retry returned above): the chunk row and the
+        // array lock come after the counter row, an order no other transaction reverses.
+        if (chunk !== undefined) {
+          await tx.run(...recordChunksStatement([chunk]));
+          await setRefsIn(
+            tx,
+            { arrayId: chunk.refId, site: null, first: 0, hashes: [entry.sha256] },
+            now(),
+          );
+        }
         return { logged: true, entry: entryOf(row) };
       });
     },
@@ -65,6 +69,23 @@ export function ingestLogStatements(db: Db): IngestLog {
         result,
         key,
       ]);
+    },
+
+    async finishIngests(items) {
+      checkEach('items', items, checkIngestFinish);
+      // The last item of a key wins, as finishIngest one by one; UPDATE … FROM would pick one
+      // of a key's rows at random.
+      const byKey = new Map<string, IngestFinish>();
+      for (const item of items) byKey.set(item.key, item);
+      if (byKey.size === 0) return;
+      const list = [...byKey.values()];
+      // One statement: autocommitted, one transaction.
+      await db.write(
+        `UPDATE ingest_log AS l SET status = t.status, result = t.result
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS t(key, status, result)
+         WHERE l.key = t.key`,
+        [list.map((i) => i.key), list.map((i) => i.status), list.map((i) => i.result)],
+      );
     },
 
     async getIngest(key) {

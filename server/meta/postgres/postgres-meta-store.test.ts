@@ -261,6 +261,42 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL meta store', () => {
     });
   });
 
+  describe('leases between two lake instances', () => {
+    it('exactly one holder wins each of 20 rounds of racing, for a free or an expired lease', async () => {
+      const url = await pgCluster().createDatabase();
+      // One clock for both: the deployment's synchronized clocks (types.ts, LeaseStore).
+      let t = 1_000_000;
+      const now = () => t;
+      const [a, b] = await Promise.all([
+        openPostgresMetaStore(url, { now, poolSize: 4 }),
+        openPostgresMetaStore(url, { now, poolSize: 4 }),
+      ]);
+      try {
+        for (let round = 0; round < 20; round++) {
+          // Even rounds race for a new lease (INSERT against INSERT), odd rounds for the
+          // previous round's, expired (the conditional UPDATE against itself).
+          const name = `transform/${Math.floor(round / 2)}`;
+          const contenders = Array.from({ length: 8 }, (_, i) => ({
+            store: i % 2 === 0 ? a : b,
+            holder: `round${round}/instance${i % 2}/worker${i}`,
+          }));
+          const won = await Promise.all(
+            contenders.map(({ store, holder }) => store.acquireLease(name, holder, 1000)),
+          );
+          expect(won.filter(Boolean), `round ${round}`).toHaveLength(1);
+          const winner = contenders[won.indexOf(true)];
+          if (winner === undefined) throw new Error('no winner');
+          // The winner holds it, seen from either instance.
+          expect(await winner.store.acquireLease(name, winner.holder, 1000)).toBe(true);
+          expect(await (winner.store === a ? b : a).acquireLease(name, 'late', 1000)).toBe(false);
+          t += 1001;
+        }
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+  });
+
   describe('migrations', () => {
     it('migrate once when instances open a fresh database together; reopening changes nothing', async () => {
       const url = await pgCluster().createDatabase();

@@ -136,6 +136,18 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX ingest_log_policy ON ingest_log (policy_id, status);
     `,
   },
+  {
+    version: 3,
+    description: 'leases: which lake instance runs a singleton job (the ingestion transformation)',
+    sql: `
+      -- expires_at: milliseconds since the epoch on the holder's clock; expired when below now.
+      CREATE TABLE leases (
+        name text PRIMARY KEY,
+        holder text NOT NULL,
+        expires_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

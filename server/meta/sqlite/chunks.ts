@@ -2,15 +2,15 @@
 // (array, chunk index) reference them now. Garbage collection asks for chunks nobody references
 // whose grace-period clock (`idle_since`) has run out.
 import type Database from 'better-sqlite3';
-import type { ChunkRecord, ChunkRef } from '../types.ts';
+import type { ChunkRecord, ChunkRef, ChunkRefsWrite } from '../types.ts';
 import {
+  checkChunkRecord,
+  checkChunkRefs,
+  checkEach,
   checkIndex,
   checkLimit,
   checkNumber,
-  checkSha256,
   checkText,
-  invalid,
-  isList,
 } from './validate.ts';
 
 interface ChunkRow {
@@ -20,15 +20,24 @@ interface ChunkRow {
   uploader: string | null;
 }
 
+type RefsOutcome = { changed: number[]; superseded: string[] };
+
 export interface ChunkStatements {
   recordChunk(record: ChunkRecord): void;
+  recordChunks(records: readonly ChunkRecord[]): void;
   getChunk(sha256: string): ChunkRecord | undefined;
   setChunkRefs(
     arrayId: string,
     site: string | null,
     first: number,
     hashes: readonly string[],
-  ): { changed: number[]; superseded: string[] };
+  ): RefsOutcome;
+  setChunkRefsMany(items: readonly ChunkRefsWrite[]): RefsOutcome[];
+  /**
+   * recordChunk and setChunkRefs(refId, null, 0, [sha256]) for arguments already checked,
+   * inside the caller's transaction (ingest-log.ts: a request's body, logged).
+   */
+  recordReferenced(chunk: ChunkRecord, refId: string): void;
   clearChunkRefs(arrayId: string, first?: number, count?: number): string[];
   chunkRefs(sha256: string, limit?: number): ChunkRef[];
   unreferencedChunks(before: number, limit: number): string[];
@@ -126,38 +135,51 @@ export function chunkStatements(db: Database.Database, now: () => number): Chunk
     return superseded;
   }
 
-  const replaceRefs = db.transaction(
-    (arrayId: string, site: string | null, first: number, hashes: readonly string[]) => {
-      const before = new Map<number, string>();
-      for (const row of refsInRange.all({ arrayId, first, end: first + hashes.length })) {
-        before.set(row.chunk_index, row.sha256);
-      }
-      const changed: number[] = [];
-      const dropped: string[] = [];
-      hashes.forEach((sha256, offset) => {
-        const index = first + offset;
-        const old = before.get(index);
-        // Unchanged entries are rewritten too: the site may have moved with the array.
-        setRef.run({ arrayId, index, sha256, site });
-        if (old === sha256) return;
-        changed.push(index);
-        if (old !== undefined) dropped.push(old);
-      });
-      return { changed, superseded: supersede(arrayId, dropped) };
-    },
-  );
+  /** setChunkRefs for checked arguments, inside a transaction. */
+  function replace({ arrayId, site, first, hashes }: ChunkRefsWrite): RefsOutcome {
+    if (hashes.length === 0) return { changed: [], superseded: [] };
+    const before = new Map<number, string>();
+    for (const row of refsInRange.all({ arrayId, first, end: first + hashes.length })) {
+      before.set(row.chunk_index, row.sha256);
+    }
+    const changed: number[] = [];
+    const dropped: string[] = [];
+    hashes.forEach((sha256, offset) => {
+      const index = first + offset;
+      const old = before.get(index);
+      // Unchanged entries are rewritten too: the site may have moved with the array.
+      setRef.run({ arrayId, index, sha256, site });
+      if (old === sha256) return;
+      changed.push(index);
+      if (old !== undefined) dropped.push(old);
+    });
+    return { changed, superseded: supersede(arrayId, dropped) };
+  }
+
+  const insertChunk = ({ sha256, length, storedAt, uploader }: ChunkRecord) => {
+    record.run({ sha256, length, storedAt, uploader });
+  };
+  const replaceRefs = db.transaction(replace);
+  const replaceMany = db.transaction((items: readonly ChunkRefsWrite[]) => items.map(replace));
+  const recordMany = db.transaction((records: readonly ChunkRecord[]) => {
+    records.forEach(insertChunk);
+  });
   const clearRefs = db.transaction((arrayId: string, first: number, end: number) =>
     supersede(arrayId, deleteRange.all({ arrayId, first, end })),
   );
 
   return {
-    recordChunk({ sha256, length, storedAt, uploader }) {
-      checkSha256(sha256);
-      checkIndex('length', length);
-      checkNumber('storedAt', storedAt);
-      if (uploader !== null && typeof uploader !== 'string')
-        throw invalid('uploader must be a string or null');
-      record.run({ sha256, length, storedAt, uploader });
+    recordChunk(chunk) {
+      checkChunkRecord(chunk);
+      insertChunk(chunk);
+    },
+    recordChunks(records) {
+      checkEach('records', records, checkChunkRecord);
+      if (records.length > 0) recordMany.immediate(records);
+    },
+    recordReferenced(chunk, refId) {
+      insertChunk(chunk);
+      replace({ arrayId: refId, site: null, first: 0, hashes: [chunk.sha256] });
     },
     getChunk(sha256) {
       const row = get.get(sha256);
@@ -171,13 +193,14 @@ export function chunkStatements(db: Database.Database, now: () => number): Chunk
           };
     },
     setChunkRefs(arrayId, site, first, hashes) {
-      checkText('arrayId', arrayId);
-      checkIndex('first', first);
-      if (!isList(hashes)) throw invalid('hashes must be a list');
-      hashes.forEach(checkSha256);
-      if (site !== null && typeof site !== 'string') throw invalid('site must be a string or null');
+      const write = { arrayId, site, first, hashes };
+      checkChunkRefs(write);
       if (hashes.length === 0) return { changed: [], superseded: [] };
-      return replaceRefs.immediate(arrayId, site, first, hashes);
+      return replaceRefs.immediate(write);
+    },
+    setChunkRefsMany(items) {
+      checkEach('items', items, checkChunkRefs);
+      return items.length === 0 ? [] : replaceMany.immediate(items);
     },
     clearChunkRefs(arrayId, first, count) {
       checkText('arrayId', arrayId);

@@ -15,11 +15,12 @@ import { toMetaStoreError } from './errors.ts';
 import { migrate } from './schema.ts';
 import { sequence } from './sequence.ts';
 import { ingestLogStatements } from './ingest-log.ts';
+import { leaseStatements } from './leases.ts';
 import { settingStatements } from './settings.ts';
 import { tokenStatements } from './tokens.ts';
 
 export interface SqliteMetaStoreOptions {
-  /** Clock for the chunk grace period (milliseconds since the epoch); Date.now by default. */
+  /** Clock for the chunk grace period and leases (ms since the epoch); Date.now by default. */
   now?: () => number;
   /** How long a write waits for another connection's lock before failing 'busy' (ms). */
   busyTimeoutMs?: number;
@@ -84,7 +85,8 @@ function storeOver(db: Database.Database, file: string, now: () => number): Meta
   const accounts = accountStatements(db, seq);
   const tokens = tokenStatements(db);
   const settings = settingStatements(db);
-  const ingest = ingestLogStatements(db);
+  const ingest = ingestLogStatements(db, chunks);
+  const leases = leaseStatements(db, now);
   let closed = false;
 
   /** Runs a synchronous statement call as the promise the interface answers. */
@@ -125,9 +127,14 @@ function storeOver(db: Database.Database, file: string, now: () => number): Meta
       call(() => {
         chunks.recordChunk(record);
       }),
+    recordChunks: (records) =>
+      call(() => {
+        chunks.recordChunks(records);
+      }),
     getChunk: (sha256) => call(() => chunks.getChunk(sha256)),
     setChunkRefs: (arrayId, site, first, hashes) =>
       call(() => chunks.setChunkRefs(arrayId, site, first, hashes)),
+    setChunkRefsMany: (items) => call(() => chunks.setChunkRefsMany(items)),
     clearChunkRefs: (arrayId, first, count) =>
       call(() => chunks.clearChunkRefs(arrayId, first, count)),
     chunkRefs: (sha256, limit) => call(() => chunks.chunkRefs(sha256, limit)),
@@ -160,14 +167,24 @@ function storeOver(db: Database.Database, file: string, now: () => number): Meta
     useToken: (id, at) => call(() => tokens.useToken(id, at)),
     purgeTokens: (before) => call(() => tokens.purgeTokens(before)),
 
-    logIngest: (entry) => call(() => ingest.logIngest(entry)),
+    logIngest: (entry, chunk) => call(() => ingest.logIngest(entry, chunk)),
     pendingIngests: (limit) => call(() => ingest.pendingIngests(limit)),
     finishIngest: (key, status, result) =>
       call(() => {
         ingest.finishIngest(key, status, result);
       }),
+    finishIngests: (items) =>
+      call(() => {
+        ingest.finishIngests(items);
+      }),
     getIngest: (key) => call(() => ingest.getIngest(key)),
     ingestCounts: (policyId) => call(() => ingest.ingestCounts(policyId)),
+
+    acquireLease: (name, holder, ttlMs) => call(() => leases.acquireLease(name, holder, ttlMs)),
+    releaseLease: (name, holder) =>
+      call(() => {
+        leases.releaseLease(name, holder);
+      }),
 
     getSetting: (key) => call(() => settings.getSetting(key)),
     setSetting: (key, value) =>

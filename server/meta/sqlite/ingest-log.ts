@@ -1,14 +1,19 @@
 // The ingestion log (types.ts, IngestLog): one row per collector request, unique by dedupe key,
 // in log order; the transformation marks each done or failed.
 import type Database from 'better-sqlite3';
-import { type IngestRow as Row, toIngestEntry as entryOf } from '../rows.ts';
-import type { IngestLog, IngestLogEntry } from '../types.ts';
+import { type IngestRow as Row, ingestValues, toIngestEntry as entryOf } from '../rows.ts';
+import type { ChunkRecord, IngestFinish, IngestLog, IngestLogEntry } from '../types.ts';
+import type { ChunkStatements } from './chunks.ts';
+import { checkEach, checkIngestChunk, checkIngestFinish } from './validate.ts';
 
 type Sync<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
 };
 
-export function ingestLogStatements(db: Database.Database): Sync<IngestLog> {
+export function ingestLogStatements(
+  db: Database.Database,
+  chunks: Pick<ChunkStatements, 'recordReferenced'>,
+): Sync<IngestLog> {
   const byKey = db.prepare<[string], Row>(`SELECT * FROM ingest_log WHERE key = ?`);
   const insert = db.prepare<[string, string, string, number, string, string | null, number]>(
     `INSERT INTO ingest_log (key, policy_id, sha256, length, format, tag, received_at, status)
@@ -23,25 +28,36 @@ export function ingestLogStatements(db: Database.Database): Sync<IngestLog> {
   const counts = db.prepare<[string | null, string | null], { status: string; n: number }>(
     `SELECT status, count(*) AS n FROM ingest_log WHERE (? IS NULL OR policy_id = ?) GROUP BY status`,
   );
-  const log = db.transaction((entry: Omit<IngestLogEntry, 'seq' | 'status' | 'result'>) => {
-    const inserted = insert.run(
-      entry.key,
-      entry.policyId,
-      entry.sha256,
-      entry.length,
-      entry.format,
-      entry.tag,
-      entry.receivedAt,
-    );
-    const row = byKey.get(entry.key);
-    if (row === undefined) throw new Error(`ingest log entry ${entry.key} vanished`);
-    return { logged: inserted.changes === 1, entry: entryOf(row) };
+  const log = db.transaction(
+    (
+      entry: Omit<IngestLogEntry, 'seq' | 'status' | 'result'>,
+      chunk: (ChunkRecord & { refId: string }) | undefined,
+    ) => {
+      const inserted = insert.run(...ingestValues(entry));
+      const logged = inserted.changes === 1;
+      // Only a new entry records its body: a retry must not restart the body's grace period
+      // nor reference it anew (the first request did both).
+      if (logged && chunk !== undefined) chunks.recordReferenced(chunk, chunk.refId);
+      const row = byKey.get(entry.key);
+      if (row === undefined) throw new Error(`ingest log entry ${entry.key} vanished`);
+      return { logged, entry: entryOf(row) };
+    },
+  );
+  const finishMany = db.transaction((items: readonly IngestFinish[]) => {
+    for (const { key, status, result } of items) finish.run(status, result, key);
   });
   return {
-    logIngest: (entry) => log.immediate(entry),
+    logIngest: (entry, chunk) => {
+      if (chunk !== undefined) checkIngestChunk(entry.sha256, chunk);
+      return log.immediate(entry, chunk);
+    },
     pendingIngests: (limit) => pending.all(limit).map(entryOf),
     finishIngest: (key, status, result) => {
       finish.run(status, result, key);
+    },
+    finishIngests: (items) => {
+      checkEach('items', items, checkIngestFinish);
+      if (items.length > 0) finishMany.immediate(items);
     },
     getIngest: (key) => {
       const row = byKey.get(key);

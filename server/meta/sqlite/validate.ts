@@ -1,7 +1,13 @@
 // Argument checks shared by the statement modules. The routes validate requests first; these
 // guard the store's own invariants (a negative LIMIT means "no limit" to SQLite, a malformed
 // hash would make a chunk unreachable), so a caller's mistake is a MetaStoreError('invalid').
-import { MetaStoreError, type SiteFilter } from '../types.ts';
+import {
+  MetaStoreError,
+  type ChunkRecord,
+  type ChunkRefsWrite,
+  type IngestFinish,
+  type SiteFilter,
+} from '../types.ts';
 
 export function invalid(message: string, cause?: unknown): MetaStoreError {
   return new MetaStoreError('invalid', message, cause === undefined ? undefined : { cause });
@@ -47,6 +53,11 @@ export function isList(value: unknown): boolean {
   return Array.isArray(value);
 }
 
+/** A non-null object, for arguments typed as objects that a caller may still get wrong. */
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
+}
+
 /**
  * A site list as one JSON parameter, read back in SQL with json_each: one prepared statement
  * serves any number of sites.
@@ -64,4 +75,63 @@ export function checkSites(sites: readonly string[]): readonly string[] {
 
 export function isAll(filter: SiteFilter): filter is { all: true } {
   return filter.all;
+}
+
+/**
+ * Checks every item of a batch before anything of it is written, so that an invalid item
+ * rejects the whole batch (the batch methods are all-or-nothing on bad input).
+ */
+export function checkEach<T>(name: string, items: readonly T[], check: (item: T) => unknown): void {
+  if (!isList(items)) throw invalid(`${name} must be a list`);
+  for (const item of items) {
+    if (!isObject(item)) throw invalid(`${name} must hold objects`);
+    check(item);
+  }
+}
+
+/** A record of recordChunk. */
+export function checkChunkRecord({ sha256, length, storedAt, uploader }: ChunkRecord): void {
+  checkSha256(sha256);
+  checkIndex('length', length);
+  checkNumber('storedAt', storedAt);
+  if (uploader !== null && typeof uploader !== 'string')
+    throw invalid('uploader must be a string or null');
+}
+
+/** The arguments of setChunkRefs. */
+export function checkChunkRefs({ arrayId, site, first, hashes }: ChunkRefsWrite): void {
+  checkText('arrayId', arrayId);
+  checkIndex('first', first);
+  if (!isList(hashes)) throw invalid('hashes must be a list');
+  hashes.forEach(checkSha256);
+  if (site !== null && typeof site !== 'string') throw invalid('site must be a string or null');
+}
+
+/** logIngest's chunk: the body's own blob, and where it is referenced from. */
+export function checkIngestChunk(sha256: string, chunk: ChunkRecord & { refId: string }): void {
+  if (!isObject(chunk)) throw invalid('the chunk must be an object');
+  checkChunkRecord(chunk);
+  checkText('refId', chunk.refId);
+  if (chunk.sha256 !== sha256) {
+    throw invalid(`the chunk ${chunk.sha256} is not the logged body ${sha256}`);
+  }
+}
+
+const FINISHED: readonly string[] = ['done', 'failed'] satisfies IngestFinish['status'][];
+
+export function checkIngestFinish({ key, status, result }: IngestFinish): void {
+  checkText('key', key);
+  if (!FINISHED.includes(status)) {
+    throw invalid(`status must be 'done' or 'failed', got ${JSON.stringify(status)}`);
+  }
+  if (typeof result !== 'string') throw invalid('result must be a string');
+}
+
+/** acquireLease's and releaseLease's arguments (no ttl for a release). */
+export function checkLease(name: string, holder: string, ttlMs?: number): void {
+  checkText('the lease name', name);
+  checkText('the lease holder', holder);
+  if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1)) {
+    throw invalid(`ttlMs must be an integer ≥ 1, got ${ttlMs}`);
+  }
 }
