@@ -10,7 +10,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from './app.ts';
 import { createSession, createToken, createUser } from './auth/accounts.ts';
-import type { S3Config } from './blobs/s3/config.ts';
 import { type OpenLake, openLake, type OpenLakeOptions } from './lake-context.ts';
 import {
   type PostgresCluster,

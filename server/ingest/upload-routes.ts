@@ -10,7 +10,8 @@ import { requireUser } from '../auth/auth-plugin.ts';
 import { canWrite, type Principal } from '../auth/principal.ts';
 import { HttpError } from '../http/errors.ts';
 import type { LakeWriter } from '../lake-context.ts';
-import { SignalWriter } from '../signals/write-signal.ts';
+import { ChunkPuts } from '../signals/chunk-puts.ts';
+import { SignalWriter, type WriteSignalOptions } from '../signals/write-signal.ts';
 import { visibleDataset } from '../read/datasets.ts';
 import { policySignalId } from './policy.ts';
 
@@ -105,6 +106,8 @@ export function registerUploadRoutes(app: FastifyInstance, writer: LakeWriter): 
             );
           }
         }
+        // One bound on the chunks being stored for all the columns together, however many.
+        const options: WriteSignalOptions = { puts: new ChunkPuts(writer) };
         const rate = header.time.kind === 'rate' ? header.time.sampleRate : query.sampleRate;
         const t0 =
           t0Ms !== undefined
@@ -118,27 +121,39 @@ export function registerUploadRoutes(app: FastifyInstance, writer: LakeWriter): 
         const timeWriter =
           timeName === undefined
             ? undefined
-            : new SignalWriter(writer, principal, policySignalId(dataset.id, timeName), {
-                datasetId: dataset.id,
-                name: timeName,
-                dtype: 'float64',
-                unit: 'ms since 1970-01-01T00:00:00Z',
-              });
+            : new SignalWriter(
+                writer,
+                principal,
+                policySignalId(dataset.id, timeName),
+                {
+                  datasetId: dataset.id,
+                  name: timeName,
+                  dtype: 'float64',
+                  unit: 'ms since 1970-01-01T00:00:00Z',
+                },
+                options,
+              );
         if (timeWriter !== undefined) writers.push(timeWriter);
         header.columns.forEach((column, index) => {
           const name = names[index] ?? column.name;
           writers.push(
-            new SignalWriter(writer, principal, policySignalId(dataset.id, name), {
-              datasetId: dataset.id,
-              name,
-              dtype: column.dtype,
-              ...(column.unit === undefined ? {} : { unit: column.unit }),
-              ...(timeWriter !== undefined
-                ? { timeSignalId: timeWriter.id }
-                : rate !== undefined
-                  ? { sampleRate: rate, ...(t0 === undefined ? {} : { t0 }) }
-                  : {}),
-            }),
+            new SignalWriter(
+              writer,
+              principal,
+              policySignalId(dataset.id, name),
+              {
+                datasetId: dataset.id,
+                name,
+                dtype: column.dtype,
+                ...(column.unit === undefined ? {} : { unit: column.unit }),
+                ...(timeWriter !== undefined
+                  ? { timeSignalId: timeWriter.id }
+                  : rate !== undefined
+                    ? { sampleRate: rate, ...(t0 === undefined ? {} : { t0 }) }
+                    : {}),
+              },
+              options,
+            ),
           );
         });
         for (const signal of writers) await signal.start();

@@ -23,6 +23,7 @@ import {
 import type { Principal } from '../auth/principal.ts';
 import type { LakeWriter } from '../lake-context.ts';
 import { ArrayWriter } from './array-writer.ts';
+import { ChunkPuts } from './chunk-puts.ts';
 import { writeOrThrow } from './write-docs.ts';
 
 /**
@@ -65,13 +66,18 @@ export interface WriteSignalOptions {
    * header are then created in one write instead of one per level.
    */
   expectedLength?: number;
+  /**
+   * The chunk puts in flight, to share with the other signals written at the same time (an
+   * upload's columns) so that the bound holds for all of them together; default: its own.
+   */
+  puts?: ChunkPuts;
 }
 
 /**
  * Writes one signal from pieces pushed in order (upload parsers push one piece per column per
  * block): start() creates the header (length 0) and the level headers it can foresee, push()
  * stores chunks and pyramid buckets as they complete, finish() writes the partial last chunks
- * and commits the header. Memory: one chunk per array.
+ * and commits the header. Memory: one chunk per array, plus the chunks being stored (ChunkPuts).
  */
 export class SignalWriter {
   readonly #header: SignalHeader;
@@ -80,6 +86,7 @@ export class SignalWriter {
   readonly #levels = new Map<number, ArrayWriter>();
   readonly #announced = new Set<number>();
   readonly #chunkBuckets: number;
+  readonly #puts: ChunkPuts;
 
   constructor(
     private readonly opened: LakeWriter,
@@ -90,6 +97,7 @@ export class SignalWriter {
   ) {
     this.#header = signalHeader(spec);
     const header = this.#header;
+    this.#puts = options.puts ?? new ChunkPuts(opened);
     this.#raw = new ArrayWriter({
       opened,
       principal,
@@ -104,6 +112,7 @@ export class SignalWriter {
         }),
       },
       entry: manifestEntry,
+      puts: this.#puts,
     });
     this.#pyramid = createPyramidBuilder({ dtype: header.dtype });
     this.#chunkBuckets = options.levelChunkBuckets ?? LEVEL_CHUNK_BUCKETS;
@@ -137,6 +146,8 @@ export class SignalWriter {
           codecs: bytesCodec,
         },
         entry: (sha256, values) => levelManifestEntry(sha256, values as LevelArray),
+        puts: this.#puts,
+        beforePage: () => this.#announce([level]),
       });
       this.#levels.set(level, writer);
     }
@@ -159,20 +170,30 @@ export class SignalWriter {
     );
   }
 
-  async #announce(level: number): Promise<void> {
-    if (this.#announced.has(level)) return;
-    this.#announced.add(level);
-    await writeOrThrow(this.opened, this.principal, {
-      id: levelId(this.id, level),
-      doc: { ...this.#levelHeader(level, 0) },
-    });
+  /**
+   * Creates the headers of `levels` not created yet, in one write. A level's header is
+   * needed only before its first page (a page needs its parent): that is at finish() but for
+   * levels long enough to fill a page, so a signal of unknown length costs one write for all
+   * its levels rather than one per level (each a metadata commit, an fsync).
+   */
+  async #announce(levels: readonly number[]): Promise<void> {
+    const fresh = levels.filter((level) => !this.#announced.has(level));
+    if (fresh.length === 0) return;
+    for (const level of fresh) this.#announced.add(level);
+    await writeOrThrow(
+      this.opened,
+      this.principal,
+      ...fresh.map((level) => ({
+        id: levelId(this.id, level),
+        doc: { ...this.#levelHeader(level, 0) },
+      })),
+    );
   }
 
   async push(piece: SignalArray): Promise<void> {
     this.options.signal?.throwIfAborted();
     await this.#raw.push(piece);
     for (const completed of this.#pyramid.push(piece)) {
-      await this.#announce(completed.level);
       await this.#levelWriter(completed.level).push(completed.buckets);
     }
   }
@@ -180,9 +201,11 @@ export class SignalWriter {
   /**
    * Removes every document this writer created (header, level headers, manifest pages): an
    * upload that fails half-way leaves nothing visible. Its chunks become garbage, collected
-   * after the grace period.
+   * after the grace period. The chunks still being stored are waited for first, so nothing of
+   * this writer runs on after it.
    */
   async discard(): Promise<void> {
+    await Promise.all([this.#raw, ...this.#levels.values()].map((writer) => writer.settle()));
     const ids = [
       this.id,
       ...[...this.#announced].map((level) => levelId(this.id, level)),
@@ -198,13 +221,13 @@ export class SignalWriter {
   /** Writes what is left and commits the header (with `extra` fields). */
   async finish(extra: Record<string, unknown> = {}): Promise<SignalHeader> {
     for (const tail of this.#pyramid.tails()) {
-      await this.#announce(tail.level);
       await this.#levelWriter(tail.level).push(tail.buckets);
     }
     const length = await this.#raw.finish();
+    const levels = Array.from({ length: this.#pyramid.levels }, (_, k) => k + 1);
+    await this.#announce(levels);
     const levelDocs = [];
-    for (let level = 1; level <= this.#pyramid.levels; level++) {
-      await this.#announce(level);
+    for (const level of levels) {
       const buckets = await this.#levelWriter(level).finish();
       levelDocs.push({
         id: levelId(this.id, level),

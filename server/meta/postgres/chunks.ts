@@ -97,14 +97,23 @@ type RefsOutcome = { changed: number[]; superseded: string[] };
  * id. NUL becomes \u0001\u0001 and \u0001 becomes \u0001\u0002 — reversible, and the order
  * of the column (COLLATE "C", code point order) stays the order of the ids, as in SQLite.
  */
+const ESCAPE = '\u0001';
+
 export function columnText(id: string): string {
-  return id.replace(/[\u0000\u0001]/g, (c) => (c === '\u0000' ? '\u0001\u0001' : '\u0001\u0002'));
+  return id.replaceAll(ESCAPE, `${ESCAPE}\u0002`).replaceAll('\u0000', `${ESCAPE}${ESCAPE}`);
 }
 
 export function fromColumnText(text: string): string {
-  return text.replace(/\u0001[\u0001\u0002]/g, (pair) =>
-    pair === '\u0001\u0001' ? '\u0000' : '\u0001',
-  );
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] ?? '';
+    if (c !== ESCAPE) {
+      out += c;
+      continue;
+    }
+    out += text[++i] === ESCAPE ? '\u0000' : ESCAPE;
+  }
+  return out;
 }
 
 /**

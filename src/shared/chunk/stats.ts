@@ -27,7 +27,10 @@ export function chunkStats(values: SignalArray): ChunkStats {
   let sum = 0;
   let count = 0;
   let nanCount = 0;
-  for (const value of values) {
+  // An indexed loop: `for…of` over a typed array was about 5× slower in V8, and this runs on
+  // every sample an upload stores.
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] ?? NaN;
     if (Number.isNaN(value)) {
       nanCount++;
       continue;

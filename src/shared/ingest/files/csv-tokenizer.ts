@@ -87,6 +87,24 @@ export class CsvTokenizer {
     this.state = FIELD_START;
   }
 
+  /**
+   * Ends the record at the line end chunk[i] (a CR or an LF) after its last field; returns the
+   * index of the line end's last byte (the LF of a CRLF).
+   */
+  private endLine(chunk: Uint8Array, i: number, n: number): number {
+    const isCr = chunk[i] === CR;
+    this.endRecord(this.base + i);
+    this.newLine(isCr, this.base + i);
+    if (isCr && i + 1 < n) {
+      this.skipLf = false;
+      if (chunk[i + 1] === LF) {
+        this.recordStart++;
+        return i + 1;
+      }
+    }
+    return i;
+  }
+
   /** After a line end at chunk index `i` (a CR or an LF). */
   private newLine(isCr: boolean, absolute: number): void {
     this.line++;
@@ -135,20 +153,25 @@ export class CsvTokenizer {
               }
             }
           } else {
-            this.state = UNQUOTED;
             segment = i;
-            // Scan the field in one tight loop: most fields are short unquoted numbers.
+            // Scan the field in one tight loop and end it here: most fields are short
+            // unquoted numbers, and this is the path every one of them takes.
             i++;
             while (i < n) {
               const d = chunk[i];
               if (d === delimiter || d === LF || d === CR) break;
               i++;
             }
-            continue;
+            if (i === n) {
+              this.state = UNQUOTED;
+              continue;
+            }
+            this.endField(chunk, segment, i);
+            if (chunk[i] !== delimiter) i = this.endLine(chunk, i, n);
           }
           break;
         case UNQUOTED:
-          // After the scan above, or with a field carried over from the previous chunk.
+          // A field carried over from the previous chunk.
           while (i < n) {
             const d = chunk[i];
             if (d === delimiter || d === LF || d === CR) break;
@@ -157,16 +180,7 @@ export class CsvTokenizer {
           if (i === n) continue;
           this.state = FIELD_START;
           this.endField(chunk, segment, i);
-          if (chunk[i] === delimiter) break;
-          this.endRecord(this.base + i);
-          this.newLine(chunk[i] === CR, this.base + i);
-          if (chunk[i] === CR && i + 1 < n) {
-            this.skipLf = false;
-            if (chunk[i + 1] === LF) {
-              i++;
-              this.recordStart++;
-            }
-          }
+          if (chunk[i] !== delimiter) i = this.endLine(chunk, i, n);
           break;
         case QUOTED:
           if (c === QUOTE) {

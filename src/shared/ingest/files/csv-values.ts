@@ -55,6 +55,57 @@ export function parseNumber(
   end: number,
   decimalComma: boolean,
 ): number | undefined {
+  const plain = parsePlainNumber(bytes, start, end, decimalComma);
+  return Number.isNaN(plain) ? parseAnyNumber(bytes, start, end, decimalComma) : plain;
+}
+
+/**
+ * What nearly every field of a numeric CSV is — `[-+]digits[.digits]`, up to 15 significant
+ * digits, no blanks — in one pass; NaN for anything else, which parseAnyNumber then reads.
+ * Up to 15 digits the mantissa is an exact integer and the power of ten at most 10^15, so the
+ * one division rounds correctly (Clinger's fast path, as below). It runs on every field of a
+ * 2 GB upload: the general parser's separate passes were a fifth of an upload's time.
+ */
+function parsePlainNumber(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  decimalComma: boolean,
+): number {
+  let i = start;
+  let c = i < end ? (bytes[i] ?? 0) : 0;
+  const negative = c === MINUS;
+  if (negative || c === PLUS) c = ++i < end ? (bytes[i] ?? 0) : 0;
+  let mantissa = 0;
+  let digits = 0;
+  let d = c - ZERO;
+  while (d >= 0 && d <= 9) {
+    mantissa = mantissa * 10 + d;
+    digits++;
+    d = ++i < end ? (bytes[i] ?? 0) - ZERO : -1;
+  }
+  let scale = 1;
+  if (d === DOT - ZERO || (decimalComma && d === COMMA - ZERO)) {
+    const fraction = ++i;
+    d = i < end ? (bytes[i] ?? 0) - ZERO : -1;
+    while (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      d = ++i < end ? (bytes[i] ?? 0) - ZERO : -1;
+    }
+    digits += i - fraction;
+    scale = POW10[i - fraction] ?? Number.NaN;
+  }
+  if (i !== end || digits === 0 || digits > 15) return Number.NaN;
+  const value = mantissa / scale;
+  return negative ? -value : value;
+}
+
+function parseAnyNumber(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  decimalComma: boolean,
+): number | undefined {
   while (start < end && isBlank(bytes[start])) start++;
   while (end > start && isBlank(bytes[end - 1])) end--;
   if (start === end) return Number.NaN;

@@ -338,6 +338,27 @@ describe('CSV numbers', () => {
     );
   });
 
+  it('agrees with Number() on the short plain decimals most CSV fields are', () => {
+    const plain = fc
+      .tuple(
+        fc.constantFrom('', '-', '+'),
+        fc.stringMatching(/^[0-9]{0,9}$/),
+        fc.option(fc.stringMatching(/^[0-9]{0,9}$/)),
+      )
+      .map(([sign, int, frac]) => `${sign}${int}${frac === null ? '' : `.${frac}`}`)
+      .filter((s) => /[0-9]/.test(s));
+    fc.assert(
+      fc.property(plain, (s) => {
+        expect(Object.is(read(s), Number(s))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(read('1.')).toBe(1);
+    expect(read('-')).toBeUndefined();
+    expect(read('.')).toBeUndefined();
+    expect(read(' 1.5')).toBe(1.5);
+  });
+
   it('reads a decimal comma only when asked', () => {
     expect(read('1,5', true)).toBe(1.5);
     expect(read('1,5')).toBeUndefined();

@@ -77,6 +77,26 @@ class CsvAssembler implements CsvSink {
   }
 
   field(index: number, bytes: Uint8Array, start: number, end: number, line: number): void {
+    // Value and time fields first: they are every field but the header's. Until the header is
+    // planned, and past the header's count, a field has no role.
+    const role = this.roles[index];
+    if (role === VALUE) {
+      const value = parseNumber(bytes, start, end, this.decimalComma);
+      if (value === undefined) {
+        throw new IngestParseError(
+          'csv',
+          `${shown(bytes, start, end)} in column '${this.columns[index]?.name ?? ''}' is not a number`,
+          { line },
+        );
+      }
+      const column = this.values[this.slots[index] ?? 0];
+      if (column !== undefined) column[this.rows] = value;
+      return;
+    }
+    if (role === TIME) {
+      if (this.time !== undefined) this.time[this.rows] = this.timeOf(bytes, start, end, line);
+      return;
+    }
     if (this.inHeader) {
       const text = decodeUtf8(bytes, start, end);
       if (text === undefined) {
@@ -92,23 +112,7 @@ class CsvAssembler implements CsvSink {
         { line },
       );
     }
-    const role = this.roles[index];
-    if (role === VALUE) {
-      const value = parseNumber(bytes, start, end, this.decimalComma);
-      if (value === undefined) {
-        throw new IngestParseError(
-          'csv',
-          `${shown(bytes, start, end)} in column '${this.columns[index]?.name ?? ''}' is not a number`,
-          { line },
-        );
-      }
-      const column = this.values[this.slots[index] ?? 0];
-      if (column !== undefined) column[this.rows] = value;
-    } else if (role === TIME) {
-      if (this.time !== undefined) this.time[this.rows] = this.timeOf(bytes, start, end, line);
-    } else {
-      this.deferred.push({ bytes: bytes.slice(start, end), line });
-    }
+    this.deferred.push({ bytes: bytes.slice(start, end), line });
   }
 
   record(fields: number, line: number): void {
@@ -214,6 +218,16 @@ class CsvAssembler implements CsvSink {
 
   /** Milliseconds since the epoch of a time field; the first one sets how all are read. */
   private timeOf(bytes: Uint8Array, start: number, end: number, line: number): number {
+    const mode = this.timeMode;
+    if (mode?.kind === 'epoch') {
+      const number = parseNumber(bytes, start, end, false);
+      if (number !== undefined && Number.isFinite(number)) return number * mode.scale;
+    }
+    return this.firstOrOtherTime(bytes, start, end, line);
+  }
+
+  /** timeOf for the first time field, ISO times, and the errors. */
+  private firstOrOtherTime(bytes: Uint8Array, start: number, end: number, line: number): number {
     const name = this.columns[this.timeIndex]?.name ?? '';
     if (this.timeMode === undefined) {
       const number = parseNumber(bytes, start, end, false);
