@@ -16,6 +16,7 @@ import { futureRecords } from './placements.ts';
 import { parsePolicy, type IngestionPolicy } from './policy.ts';
 import { parseOptionsOf, recordsOf } from './plan-request.ts';
 import type { IngestTransformer } from './transformer.ts';
+import { wendelinFormChunk } from './wendelin-form.ts';
 
 /** Headers a collector may send its own idempotency key in. */
 const KEY_HEADERS = ['idempotency-key', 'x-idempotency-key'] as const;
@@ -86,6 +87,25 @@ async function parseOrRefuse(
   }
 }
 
+function isForm(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '')
+    .toLowerCase()
+    .startsWith('application/x-www-form-urlencoded');
+}
+
+/** The msgpack an old Wendelin client sent as its form's `data_chunk` field. */
+function unwrapForm(body: Buffer): Buffer {
+  try {
+    const chunk = wendelinFormChunk(body);
+    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  } catch (error) {
+    if (error instanceof IngestParseError) {
+      throw new HttpError('bad_request', error.message, { reason: 'malformed_body' });
+    }
+    throw error;
+  }
+}
+
 /** The payload format from Content-Type, User-Agent or `?format=`; 400 when none says. */
 function requestFormat(request: FastifyRequest<{ Querystring: Record<string, string> }>): string {
   try {
@@ -114,7 +134,8 @@ export function registerIngestRoutes(
     const policyId = request.params.policy;
     requireIngest(request, policyId);
     const policy = await policyOf(lake, policyId);
-    const body = await readBody(request, policy.maxBodyBytes);
+    const received = await readBody(request, policy.maxBodyBytes);
+    const body = wendelin && isForm(request) ? unwrapForm(received) : received;
     const tag = typeof request.query.reference === 'string' ? request.query.reference : null;
     const format = policy.format ?? (wendelin ? 'wendelin-msgpack' : requestFormat(request));
     const receivedAt = lake.now();

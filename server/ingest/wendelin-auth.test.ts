@@ -102,6 +102,31 @@ describe('Wendelin ingestion with HTTP Basic', () => {
     expect(await temperatures()).toEqual([20, 20.1, 20.2].map((v) => Math.fround(v)));
   });
 
+  it('takes the form-encoded data_chunk of plugin versions up to 0.3, once', async () => {
+    // Ruby's URI.encode_www_form: unreserved bytes as they are, everything else %XX.
+    const form = `data_chunk=${Array.from(wendelinBody([0, 1, 2]), (byte) =>
+      /[A-Za-z0-9*\-._]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+    ).join('')}`;
+    const headers = {
+      ...basic('fluentd', collector),
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    for (const expected of [204, 204]) {
+      const response = await post(headers, Buffer.from(form));
+      expect(response.statusCode, response.body).toBe(expected);
+    }
+    expect(await temperatures()).toEqual([20, 20.1, 20.2].map((v) => Math.fround(v)));
+    expect(await lake.opened.lake.meta.ingestCounts()).toMatchObject({ done: 1, failed: 0 });
+    const broken = await post(headers, Buffer.from('data_chunk=%9'));
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json<{ error: { message: string } }>().error.message).toMatch(/percent escape/);
+    const missing = await post(headers, Buffer.from('chunk=abc'));
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json<{ error: { message: string } }>().error.message).toMatch(/data_chunk/);
+  });
+
   it('answers a wrong secret 401 with the Basic challenge, storing nothing', async () => {
     const response = await post(basic('fluentd', `flc_${'A'.repeat(43)}`));
     expect(response.statusCode).toBe(401);
