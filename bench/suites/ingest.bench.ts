@@ -6,8 +6,9 @@
 //   GET /api/ingest/:policy reports every request placed into the policy's 8 signals; peer:
 //   the same bodies decoded in this process and appended to a file, fsync per batch
 //   (./ingest/records.ts).
-// - upload-csv / upload-wav: a generated file streamed by curl into POST /api/uploads; peer: the
-//   same file copied with fs streams and fsynced (./ingest/uploads.ts).
+// - upload-csv / upload-wav: a generated file (1 GB; 32 MB with --quick) streamed by curl into
+//   POST /api/uploads; peer: the same file copied with fs streams and fsynced; and the lake
+//   process's peak RSS during each upload (./ingest/uploads.ts).
 // - pyramid-1e8 / -1e9: the pyramid builder over float32 pieces of 2^18 samples in a child
 //   process per measurement (time and peak RSS); peer: a single-pass min/max/sum loop
 //   (./ingest/pyramid-job.ts).
@@ -40,6 +41,7 @@ import {
   copyDurable,
   CSV_COLUMNS,
   curlUpload,
+  peakRssDuring,
   WAV_CHANNELS,
   WAV_RATE,
   writeCsv,
@@ -65,10 +67,10 @@ interface Sizes {
 }
 
 const fullSizes: Sizes = {
-  batches: 10,
+  batches: 100,
   warmBatches: 2,
   recordRounds: 3,
-  uploadBytes: 256 * MB,
+  uploadBytes: 1000 * MB,
   uploadRounds: 3,
   pyramidRounds: 3,
   bigPyramid: true,
@@ -203,7 +205,7 @@ async function uploadCase(
   lake: RunningServer,
   format: UploadFormat,
   root: string,
-): Promise<BenchResult> {
+): Promise<BenchResult[]> {
   const file = path.join(root, `upload.${format}`);
   const genStart = performance.now();
   const rows =
@@ -238,15 +240,23 @@ async function uploadCase(
     (format === 'wav' ? '&t0=2026-01-01T00:00:00Z' : '');
   const cpu = { ours: cpuLog(), peer: cpuLog() };
   const sizeMB = size / MB;
+  const rss = { peakMB: [] as number[], beforeMB: [] as number[] };
   const samples = await interleave(
     sizes.uploadRounds,
     async (round) => {
-      const run = await metered(lake.pid, () =>
-        curlUpload(`${lake.base}/api/uploads?${query(round)}`, file, {
-          authorization: `Bearer ${lake.token ?? ''}`,
-          'content-type': format === 'wav' ? 'audio/wav' : 'text/csv',
-        }),
+      const measured = await peakRssDuring(lake.pid, () =>
+        metered(lake.pid, () =>
+          curlUpload(`${lake.base}/api/uploads?${query(round)}`, file, {
+            authorization: `Bearer ${lake.token ?? ''}`,
+            'content-type': format === 'wav' ? 'audio/wav' : 'text/csv',
+          }),
+        ),
       );
+      if (measured.peakBytes !== undefined && measured.beforeBytes !== undefined) {
+        rss.peakMB.push(measured.peakBytes / MB);
+        rss.beforeMB.push(measured.beforeBytes / MB);
+      }
+      const run = measured.value;
       const answer = run.value;
       if (answer.status !== 201) {
         throw new Error(`upload-${format}: ${answer.status} ${answer.body.slice(0, 300)}`);
@@ -288,7 +298,26 @@ async function uploadCase(
   ctx.log(
     `upload-${format}: CPU of a core (diagnostic): lake ${percent(cpu.ours.server)} during ours (curl not counted); this process (peer) ${percent(cpu.peer.client)}`,
   );
-  return result;
+  if (rss.peakMB.length !== samples.ours.length) {
+    ctx.log(`upload-${format}: no peak RSS row (no /proc)`);
+    return [result];
+  }
+  const memory = resultFrom(
+    {
+      case: `ingest/upload-${format}`,
+      metric: 'peak_rss_mb',
+      unit: 'MB',
+      direction: 'lower',
+      backend: LAKE_BACKEND,
+      speedFigure: false,
+      anchor: `lake process VmHWM during each upload (reset through /proc/<pid>/clear_refs first) and VmRSS sampled every 50 ms; ${median(rss.beforeMB).toFixed(0)} MB before the uploads (node --import tsx); the file is ${sizeMB.toFixed(0)} MB`,
+    },
+    rss.peakMB,
+  );
+  ctx.log(
+    `upload-${format}: lake peak RSS ${memory.value.toFixed(0)} MB (rounds ${spread(rss.peakMB)}; ${median(rss.beforeMB).toFixed(0)} MB before) for a ${sizeMB.toFixed(0)} MB file`,
+  );
+  return [result, memory];
 }
 
 function count(n: number): string {
@@ -381,7 +410,7 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log('upload-csv, upload-wav: skipped, no curl on PATH');
   } else {
     for (const format of ['csv', 'wav'] as const) {
-      results.push(await uploadCase(ctx, sizes, lake, format, root));
+      results.push(...(await uploadCase(ctx, sizes, lake, format, root)));
     }
   }
   await lake.stop();
@@ -396,15 +425,17 @@ export const ingest: BenchDefinition = {
     'The lake’s ingestion paths, each against a peer doing the same bytes’ work without the lake, interleaved ' +
     'rounds, medians; data under os.tmpdir() on the real disk. json / ndjson / msgpack: fluent-bit `http` ' +
     'bodies (JSON array with `date` seconds, json_lines, msgpack `[[EventTime, {}], record]` events) of 1000 ' +
-    'records × 8 float fields, records 1 ms apart, 10 batches a round (not the issue’s 100: the lake places ~1 batch a second on the 2-core VM, so 100 would take ~2 min a round) posted one at a time with a collector ' +
+    'records × 8 float fields, records 1 ms apart, 100 batches a round (the issue’s figure) posted one at a time with a collector ' +
     'token to POST /api/ingest/:policy of a lake process (policy: 8 float32 signals at 1000 Hz, fixed t0, so ' +
     'every batch appends), timed until GET /api/ingest/:policy reports pending 0 and every request done (the ' +
     'records placed in signals); peer: the same bodies decoded in this process (JSON.parse / msgpack ' +
     'decodeMulti) and appended to one file with an fsync per batch; target 0.5 of the peer. upload-csv / ' +
-    'upload-wav: a generated 256 MB file (not the issue’s 1 GB, to keep the run short on the 2-core VM) — CSV ' +
+    'upload-wav: a generated 1 GB file (32 MB with --quick) — CSV ' +
     'of an epoch-ms time column + 4 float columns, WAV of 16-bit stereo PCM at 51.2 kHz — streamed by curl -T ' +
     'to POST /api/uploads?dataset=… (timed by curl, to the 201), vs the same file copied in this process with ' +
-    'fs streams and the copy fsynced; the file is in warm page cache for both. pyramid-1e8 / pyramid-1e9: ' +
+    'fs streams and the copy fsynced; the file is in warm page cache for both; their peak_rss_mb rows are the ' +
+    'lake process’s peak resident memory during each upload (VmHWM reset through /proc/<pid>/clear_refs, and ' +
+    'VmRSS sampled every 50 ms). pyramid-1e8 / pyramid-1e9: ' +
     'createPyramidBuilder over float32 pieces of 2^18 samples (16 distinct pieces generated before the clock), ' +
     'ns/sample and getrusage peak RSS, one child process per measurement, vs a plain single-pass min/max/sum ' +
     'loop over the same pieces (the floor); 10^9 only when 10^8 projects it under 3 min. MB = 10^6 B. Ratio > ' +

@@ -348,6 +348,7 @@ class FsBlobStore implements BlobStore {
 
     const temp = this.tempPath();
     let handle: FileHandle | undefined;
+    let published = false;
     try {
       // Read-only from birth: the object (and every Zarr key hard-linked to it) must never be
       // modified in place. The descriptor opened here still writes.
@@ -377,13 +378,14 @@ class FsBlobStore implements BlobStore {
       // Another put of the same hash may have finished meanwhile: its bytes are the same.
       if ((await this.statObject(sha256)) !== undefined) return { created: false, length };
       await this.publish(temp, sha256);
+      published = true;
       return { created: true, length };
     } catch (error) {
       throw storeError(error);
     } finally {
       await handle?.close().catch(() => undefined);
-      // After a successful rename the temp name no longer exists: force makes this a no-op.
-      await rm(temp, { force: true });
+      // After the rename the temp name no longer exists; otherwise it goes.
+      if (!published) await rm(temp, { force: true });
     }
   }
 

@@ -85,6 +85,7 @@ function newHeader(
     datasetId: policy.datasetId,
     name: signal.name,
     dtype: signal.dtype,
+    chunkLength: signal.chunkLength,
     ...(signal.unit === undefined ? {} : { unit: signal.unit }),
   };
   const time =
@@ -101,6 +102,8 @@ export async function planRequest(
   opened: LakeWriter,
   entry: IngestLogEntry,
   cursors: AppendCursors,
+  /** The records as parsed when the request was accepted (else read and parsed again). */
+  parsed?: readonly IngestRecord[],
 ): Promise<PlannedRequest> {
   const { lake } = opened;
   const policyDoc = await lake.meta.getDoc(entry.policyId);
@@ -108,13 +111,14 @@ export async function planRequest(
     throw new Error(`Policy "${entry.policyId}" no longer exists`);
   }
   const policy = parsePolicy(entry.policyId, policyDoc.body);
-  const body = await lake.blobs.readAll(entry.sha256);
   // The request's own receive time: records without a time get the same one as when accepted.
-  const records = await recordsOf(
-    entry.format,
-    body,
-    parseOptionsOf(policy, entry.tag, entry.receivedAt),
-  );
+  const records =
+    parsed ??
+    (await recordsOf(
+      entry.format,
+      await lake.blobs.readAll(entry.sha256),
+      parseOptionsOf(policy, entry.tag, entry.receivedAt),
+    ));
   const firstTime = records.reduce((min, r) => Math.min(min, r.time), Number.POSITIVE_INFINITY);
   const t0s = new Map<string, number>();
   const headers = new Map<string, StoredDoc>();
@@ -129,6 +133,7 @@ export async function planRequest(
             datasetId: policy.datasetId,
             name: irregularTimeName(signal.name),
             dtype: 'float64',
+            chunkLength: signal.chunkLength,
             unit: TIME_UNIT,
           }),
           ingestPolicy: policy.id,

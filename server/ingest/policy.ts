@@ -26,7 +26,17 @@ export interface PolicySignal {
   /** Time of sample 0 (ms); absent: the first record's time, to the sample period. */
   t0Ms: number | undefined;
   unit: string | undefined;
+  /** Samples per chunk, a power of two (default INGEST_CHUNK_LENGTH). */
+  chunkLength: number;
 }
+
+/**
+ * Chunks of collector-fed signals are smaller than an upload's (2^18): every commit of the
+ * transformation rewrites each signal's tail chunk whole (chunks are padded to their length), so
+ * the tail's size is what a small batch costs. 2^16 float32 samples are 256 KiB — 65 s of
+ * 1 kHz data, 18 h of 1 Hz — still few enough chunks for a year of a signal.
+ */
+export const INGEST_CHUNK_LENGTH = 2 ** 16;
 
 export interface IngestionPolicy {
   id: string;
@@ -70,7 +80,7 @@ export function parsePolicy(id: string, body: JsonObject): IngestionPolicy {
   const names = new Set<string>();
   const signals = (list as unknown[]).map((item, index): PolicySignal => {
     const spec = (typeof item === 'object' && item !== null ? item : {}) as JsonObject;
-    const { field, name, sampleRate, irregular, dtype, t0, unit } = spec;
+    const { field, name, sampleRate, irregular, dtype, t0, unit, chunkLength } = spec;
     if (typeof field !== 'string' || field.length === 0)
       throw bad(id, `signals[${index}].field is missing`);
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
@@ -100,6 +110,15 @@ export function parsePolicy(id: string, body: JsonObject): IngestionPolicy {
       t0Ms = typeof t0 === 'string' ? parseInstant(t0) : undefined;
       if (t0Ms === undefined) throw bad(id, `signals[${index}].t0 must be an ISO 8601 instant`);
     }
+    if (
+      chunkLength !== undefined &&
+      (typeof chunkLength !== 'number' ||
+        !Number.isInteger(Math.log2(chunkLength)) ||
+        chunkLength < 2 ** 10 ||
+        chunkLength > 2 ** 22)
+    ) {
+      throw bad(id, `signals[${index}].chunkLength must be a power of two from 2^10 to 2^22`);
+    }
     if (unit !== undefined && typeof unit !== 'string')
       throw bad(id, `signals[${index}].unit must be text`);
     return {
@@ -109,6 +128,7 @@ export function parsePolicy(id: string, body: JsonObject): IngestionPolicy {
       sampleRate: irregular === true ? undefined : sampleRate,
       t0Ms,
       unit,
+      chunkLength: chunkLength ?? INGEST_CHUNK_LENGTH,
     };
   });
   for (const signal of signals) {

@@ -175,7 +175,10 @@ export function registerIngestRoutes(
             },
           )
         : { logged: false, entry: known };
-    if (logged) transformer.kick();
+    if (logged) {
+      transformer.remember(entry.key, records);
+      transformer.kick();
+    }
     return { entry, logged, records: records.length };
   };
 

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { LakeWriter } from '../lake-context.ts';
+import type { IngestRecord } from '../../src/shared/ingest/types.ts';
 import type { IngestLogEntry } from '../meta/types.ts';
 import { type Placement, placeSamples } from '../signals/place-samples.ts';
 import { LAKE_PRINCIPAL } from '../signals/write-docs.ts';
@@ -34,6 +35,11 @@ export interface TransformerOptions {
   leaseTtlMs?: number;
   /** How often an instance looks for work logged by others, or a lease that expired (1 s). */
   pollMs?: number;
+  /**
+   * The least time between two passes while fewer than LINGER_BELOW requests wait (100 ms):
+   * the latency a stream of requests trades for groups large enough to commit cheaply.
+   */
+  lingerMs?: number;
 }
 
 export class IngestTransformer {
@@ -43,10 +49,16 @@ export class IngestTransformer {
   #poll: NodeJS.Timeout | undefined;
   /** The tails this transformer wrote last, decoded: the next group edits them again. */
   readonly #cache = new ChunkCache();
+  /** Records of requests logged here and not transformed yet, by key (remember()). */
+  readonly #parsed = new Map<string, readonly IngestRecord[]>();
+  #parsedCount = 0;
   /** This instance's name for the lease. */
   readonly holder: string;
   readonly #leaseTtlMs: number;
   readonly #pollMs: number;
+  readonly #lingerMs: number;
+  /** When the last pass began (this process's monotonic clock). */
+  #lastPassAt = Number.NEGATIVE_INFINITY;
   /** When the lease was last taken or renewed (this process's monotonic clock). */
   #leasedAt = Number.NEGATIVE_INFINITY;
 
@@ -58,6 +70,7 @@ export class IngestTransformer {
     this.holder = options.holder ?? randomUUID();
     this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.#pollMs = options.pollMs ?? 1000;
+    this.#lingerMs = options.lingerMs ?? 100;
   }
 
   /** Transforms what is pending now, and looks again every pollMs (requests other instances logged). */
@@ -108,6 +121,31 @@ export class IngestTransformer {
     await this.opened.lake.meta.releaseLease(TRANSFORMER_LEASE, this.holder).catch(() => undefined);
   }
 
+  /**
+   * Keeps the records of a request this instance just logged, so that transforming it does
+   * not parse its body again (the log's body stays the truth: after a restart, or on another
+   * instance, it is parsed from there). Bounded: the oldest are dropped first.
+   */
+  remember(key: string, records: readonly IngestRecord[]): void {
+    if (this.#stopped) return;
+    this.#parsed.set(key, records);
+    this.#parsedCount += records.length;
+    for (const [oldKey, old] of this.#parsed) {
+      if (this.#parsedCount <= PARSED_RECORDS_KEPT) break;
+      this.#parsed.delete(oldKey);
+      this.#parsedCount -= old.length;
+    }
+  }
+
+  #takeParsed(key: string): readonly IngestRecord[] | undefined {
+    const records = this.#parsed.get(key);
+    if (records !== undefined) {
+      this.#parsed.delete(key);
+      this.#parsedCount -= records.length;
+    }
+    return records;
+  }
+
   /** Takes or renews the lease; false: another instance transforms. */
   async #lease(): Promise<boolean> {
     const started = performance.now();
@@ -132,6 +170,15 @@ export class IngestTransformer {
       if (this.#stopped) return;
       const pending = await meta.pendingIngests(GROUP);
       if (pending.length === 0) return;
+      // A commit costs about the same for one request as for dozens (every signal's tails are
+      // rewritten once): under a stream of requests, passes are spaced so that groups grow. A
+      // request after a quiet spell is transformed at once.
+      const wait = this.#lastPassAt + this.#lingerMs - performance.now();
+      if (pending.length < LINGER_BELOW && wait > 0) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      this.#lastPassAt = performance.now();
       if (!(await this.#lease())) return;
       // Plan every request of the group, then place the group's samples once per signal: one
       // chunk rewrite per signal for many requests, not one per request.
@@ -140,7 +187,7 @@ export class IngestTransformer {
       for (const entry of pending) {
         if (this.stopped || !(await this.#keepLease())) return;
         try {
-          planned.push(await planRequest(this.opened, entry, cursors));
+          planned.push(await planRequest(this.opened, entry, cursors, this.#takeParsed(entry.key)));
         } catch (error) {
           if (!(await this.#failed(entry, error))) return;
         }
@@ -214,6 +261,12 @@ export class IngestTransformer {
     return true;
   }
 }
+
+/** Parsed records kept for requests waiting to be transformed (a few hundred batches). */
+const PARSED_RECORDS_KEPT = 500_000;
+
+/** With this many requests pending, a pass starts without lingering. */
+const LINGER_BELOW = 64;
 
 /** Requests transformed together: their samples are placed with one rewrite per signal. */
 const GROUP = 256;

@@ -9,9 +9,9 @@ import type { LakeWriter } from '../lake-context.ts';
 import { startTestLake, type TestLake } from '../test-support/test-lake.ts';
 import { ArrayEditor } from './array-editor.ts';
 import { ChunkCache } from './chunk-cache.ts';
-import { placeSamples } from './place-samples.ts';
+import { levelChunkBucketsFor, placeSamples } from './place-samples.ts';
 import { LAKE_PRINCIPAL, writeOrThrow } from './write-docs.ts';
-import { LEVEL_CHUNK_BUCKETS, signalHeader } from './write-signal.ts';
+import { signalHeader } from './write-signal.ts';
 import { WriteSet } from './write-set.ts';
 
 let lake: TestLake;
@@ -106,7 +106,10 @@ describe('placeSamples', () => {
     const reference = buildPyramid(Float32Array.from(expected));
     for (const level of reference) {
       const buckets = level.buckets.length / 4;
-      const stored = await readAll(levelId('sig', level.level), buckets, LEVEL_CHUNK_BUCKETS, 4);
+      const levelDoc = await lake.opened.lake.meta.getDoc(levelId('sig', level.level));
+      // Levels of a signal with small chunks get small chunks too (levelChunkBucketsFor).
+      expect(levelDoc?.body.chunkLength).toBe(levelChunkBucketsFor(256));
+      const stored = await readAll(levelId('sig', level.level), buckets, 256, 4);
       for (let i = 0; i < stored.length; i++) {
         const want = level.buckets[i] ?? NaN;
         const got = stored[i] ?? NaN;

@@ -96,10 +96,17 @@ export async function placeSamples(
   let late = 0;
   let newLength = length;
   const changed: [number, number][] = [];
+  // Placements mostly come in runs of consecutive indexes (a collector's batch): the chunk at
+  // hand and the open changed range are reused while the run lasts.
+  let chunkIndex = -1;
+  let chunk: Awaited<ReturnType<ArrayEditor['chunk']>> | undefined;
+  let run: [number, number] | undefined;
   for (const { index, value } of placements) {
     if (!Number.isSafeInteger(index) || index < 0) throw new Error(`Bad sample index ${index}`);
-    const chunkIndex = Math.floor(index / per);
-    const chunk = await raw.chunk(chunkIndex);
+    if (chunk === undefined || index < chunkIndex * per || index >= (chunkIndex + 1) * per) {
+      chunkIndex = Math.floor(index / per);
+      chunk = await raw.chunk(chunkIndex);
+    }
     const offset = index - chunkIndex * per;
     const existing = index < length || offset < chunk.count ? chunk.values[offset] : undefined;
     if (existing !== undefined && !Number.isNaN(existing)) {
@@ -111,7 +118,11 @@ export async function placeSamples(
     if (index < length) late++;
     written++;
     newLength = Math.max(newLength, index + 1);
-    changed.push([index, index + 1]);
+    if (run !== undefined && index === run[1]) run[1]++;
+    else {
+      run = [index, index + 1];
+      changed.push(run);
+    }
   }
   if (written === 0) return { written, duplicates, late, length };
   // Every chunk between the old end and the new one exists, full of gaps if nothing landed.
@@ -134,12 +145,18 @@ export async function placeSamples(
   for (let level = 1; level <= levels; level++) {
     const size = level === 1 ? bucketLength(1) : 4;
     const itemsBelow = level === 1 ? newLength : Math.ceil(newLength / bucketLength(level - 1));
+    const levelDoc = await opened.lake.meta.getDoc(levelId(signalId, level));
+    // An existing level keeps its chunking; a new one is chunked after its signal.
+    const chunkBuckets =
+      levelDoc !== undefined && !levelDoc.deleted && typeof levelDoc.body.chunkLength === 'number'
+        ? levelDoc.body.chunkLength
+        : levelChunkBucketsFor(header.chunkLength);
     const editor = new ArrayEditor(
       opened,
       principal,
       {
         id: levelId(signalId, level),
-        layout: { dtype, chunkLength: 4 * LEVEL_CHUNK_BUCKETS, codecs: bytesCodec, fillValue: NaN },
+        layout: { dtype, chunkLength: 4 * chunkBuckets, codecs: bytesCodec, fillValue: NaN },
         valuesPerItem: 4,
         entry: (sha256, values) => levelManifestEntry(sha256, values as LevelArray),
       },
@@ -166,28 +183,31 @@ export async function placeSamples(
                 const b = reduceLevelRange(values, 0, end - start);
                 return Float64Array.of(b.min, b.max, b.mean, b.count);
               })();
-        const chunkIndex = Math.floor(bucket / LEVEL_CHUNK_BUCKETS);
+        const chunkIndex = Math.floor(bucket / chunkBuckets);
         const chunk = await editor.chunk(chunkIndex);
-        chunk.values.set(reduced.subarray(0, 4), 4 * (bucket - chunkIndex * LEVEL_CHUNK_BUCKETS));
-        editor.touch(chunkIndex, bucket - chunkIndex * LEVEL_CHUNK_BUCKETS + 1);
+        chunk.values.set(reduced.subarray(0, 4), 4 * (bucket - chunkIndex * chunkBuckets));
+        editor.touch(chunkIndex, bucket - chunkIndex * chunkBuckets + 1);
       }
     }
     // Chunks between the level's old end and its new end exist too.
     const oldBuckets = existedBefore ? Math.ceil(length / bucketLength(level)) : 0;
     for (
-      let c = Math.floor(oldBuckets / LEVEL_CHUNK_BUCKETS);
-      c <= Math.floor((buckets - 1) / LEVEL_CHUNK_BUCKETS);
+      let c = Math.floor(oldBuckets / chunkBuckets);
+      c <= Math.floor((buckets - 1) / chunkBuckets);
       c++
     ) {
       await editor.chunk(c);
-      editor.touch(c, Math.min(LEVEL_CHUNK_BUCKETS, buckets - c * LEVEL_CHUNK_BUCKETS));
+      editor.touch(c, Math.min(chunkBuckets, buckets - c * chunkBuckets));
     }
     // The level's header before its pages: a page's array must exist when the page is placed.
     family.push(
-      { id: levelId(signalId, level), doc: { ...levelHeaderOf(signalId, level, dtype, buckets) } },
+      {
+        id: levelId(signalId, level),
+        doc: { ...levelHeaderOf(signalId, level, dtype, buckets, chunkBuckets) },
+      },
       ...(await editor.flushInto(set)),
     );
-    below = { editor, per: LEVEL_CHUNK_BUCKETS, ranges: todo };
+    below = { editor, per: chunkBuckets, ranges: todo };
   }
   // The header commits (last of its family): length, levels; the incremental reducer's state
   // no longer matches what was placed (late data), so it is dropped: a later writer recomputes
@@ -220,11 +240,21 @@ async function readItems(
   return out;
 }
 
+/**
+ * Buckets per chunk of a new pyramid level: LEVEL_CHUNK_BUCKETS (a screen's worth), fewer for
+ * signals with small chunks — a collector-fed signal rewrites the tail chunk of every level at
+ * each commit, and a level chunk padded to 2^12 buckets costs more than its signal's tail.
+ */
+export function levelChunkBucketsFor(signalChunkLength: number): number {
+  return Math.min(LEVEL_CHUNK_BUCKETS, Math.max(2 ** 8, signalChunkLength / 2 ** 6));
+}
+
 function levelHeaderOf(
   signalId: string,
   level: number,
   dtype: 'float32' | 'float64',
   length: number,
+  chunkBuckets: number,
 ): PyramidLevelHeader {
   return {
     type: 'pyramid-level',
@@ -232,7 +262,7 @@ function levelHeaderOf(
     level,
     bucketLength: bucketLength(level),
     dtype,
-    chunkLength: LEVEL_CHUNK_BUCKETS,
+    chunkLength: chunkBuckets,
     codecs: bytesCodec,
     fillValue: 'NaN',
     length,
