@@ -1,9 +1,11 @@
 // Ingestion through HTTP on a real lake: collectd JSON (as collectd 5.12 sends it) into a
 // policy's signals, exactly once under replays in any order, late data in place, and bad input
 // refused with nothing logged.
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestLake, type TestLake } from '../test-support/test-lake.ts';
 import { policySignalId } from './policy.ts';
+import { INLINE_BODY_BYTES } from './routes.ts';
 
 const clock = Date.UTC(2026, 10, 1, 12);
 let lake: TestLake;
@@ -140,6 +142,36 @@ describe('ingestion', () => {
       done: 6,
       failed: 0,
     });
+  });
+
+  it('keeps a small body in its log row and a large one in the blob store, both placed', async () => {
+    const small = collectdBody([0, 1]);
+    expect((await post(small)).statusCode).toBe(202);
+    const seconds = Array.from({ length: 12000 }, (_, s) => s + 2);
+    const large = collectdBody(seconds);
+    expect(large.length).toBeGreaterThan(INLINE_BODY_BYTES);
+    expect((await post(large)).statusCode).toBe(202);
+    await lake.opened.ingest.idle();
+    const { meta, blobs } = lake.opened.lake;
+    const entries = await Promise.all(
+      [small, large].map(async (body) => {
+        const sha = createHash('sha256').update(body).digest('hex');
+        const key = createHash('sha256').update(`policy/gw\n${sha}`).digest('hex');
+        return { sha, key, entry: await meta.getIngest(key) };
+      }),
+    );
+    const [inline, stored] = entries;
+    expect(inline?.entry).toMatchObject({ inline: true, status: 'done' });
+    expect(Buffer.from((await meta.ingestBody(inline?.key ?? '')) ?? [])).toEqual(
+      Buffer.from(small),
+    );
+    expect(await blobs.stat(inline?.sha ?? '')).toBeUndefined();
+    expect(stored?.entry).toMatchObject({ inline: false, status: 'done' });
+    expect(await meta.ingestBody(stored?.key ?? '')).toBeUndefined();
+    expect(await blobs.stat(stored?.sha ?? '')).toEqual({ length: large.length });
+    // The body stays referenced, so the garbage collector keeps it.
+    expect(await meta.chunkRefs(stored?.sha ?? '')).toHaveLength(1);
+    expect(await samples('memory-used')).toEqual(Array.from({ length: 12002 }, (_, s) => 1e9 + s));
   });
 
   it('places late records in the gap they belong to and keeps the first of two values', async () => {

@@ -116,7 +116,8 @@ export async function planRequest(
     parsed ??
     (await recordsOf(
       entry.format,
-      await lake.blobs.readAll(entry.sha256),
+      (entry.inline ? await lake.meta.ingestBody(entry.key) : undefined) ??
+        (await lake.blobs.readAll(entry.sha256)),
       parseOptionsOf(policy, entry.tag, entry.receivedAt),
     ));
   const firstTime = records.reduce((min, r) => Math.min(min, r.time), Number.POSITIVE_INFINITY);

@@ -21,6 +21,12 @@ import { wendelinFormChunk } from './wendelin-form.ts';
 /** Headers a collector may send its own idempotency key in. */
 const KEY_HEADERS = ['idempotency-key', 'x-idempotency-key'] as const;
 
+/**
+ * Bodies up to this size live in their log row (a collector batch is typically 10 kB–1 MB);
+ * larger ones in the blob store, by hash.
+ */
+export const INLINE_BODY_BYTES = 4 * 1024 * 1024;
+
 /** The chunk-reference key that keeps a logged body from the garbage collector. */
 export function ingestRefId(key: string): string {
   return `\u0000ingest\u0000${key}`;
@@ -159,27 +165,30 @@ export function registerIngestRoutes(
         ? createHash('sha256').update(`${policyId}\n${sha256}`).digest('hex')
         : `${policyId}\n${header.slice(0, 200)}`;
     const known = await lake.meta.getIngest(key);
-    // The body first, then the log row with the body's chunk record and reference in one
-    // transaction: that commit is the durability point.
-    if (known === undefined) await lake.blobs.put(sha256, body);
-    const { logged, entry } =
-      known === undefined
-        ? await lake.meta.logIngest(
-            { key, policyId, sha256, length: body.length, format, tag, receivedAt },
-            {
-              sha256,
-              length: body.length,
-              storedAt: lake.now(),
-              uploader: null,
-              refId: ingestRefId(key),
-            },
-          )
-        : { logged: false, entry: known };
+    const entry = { key, policyId, sha256, length: body.length, format, tag, receivedAt };
+    // The log row's commit is the durability point. A small body is in it (one transaction,
+    // one fsync); a large one is stored by hash first, the row recording its chunk and
+    // reference in the same transaction.
+    let logged = false;
+    let logEntry = known;
+    if (known === undefined && body.length <= INLINE_BODY_BYTES) {
+      ({ logged, entry: logEntry } = await lake.meta.logIngest({ ...entry, body }));
+    } else if (known === undefined) {
+      await lake.blobs.put(sha256, body);
+      ({ logged, entry: logEntry } = await lake.meta.logIngest(entry, {
+        sha256,
+        length: body.length,
+        storedAt: lake.now(),
+        uploader: null,
+        refId: ingestRefId(key),
+      }));
+    }
+    if (logEntry === undefined) throw new Error(`ingest log entry ${key} vanished`);
     if (logged) {
-      transformer.remember(entry.key, records);
+      transformer.remember(key, records);
       transformer.kick();
     }
-    return { entry, logged, records: records.length };
+    return { entry: logEntry, logged, records: records.length };
   };
 
   app.post<{ Params: { policy: string }; Querystring: Record<string, string> }>(

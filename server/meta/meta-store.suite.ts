@@ -1,6 +1,7 @@
 // The conformance suite every MetaStore runs (SQLite now, PostgreSQL later): behaviour only,
 // through the interface, so an implementation passes or fails on what callers can observe.
 // Each test gets a fresh, empty store from `open`, with a clock the suite controls.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { nextRevision } from '../docs/revision.ts';
 import {
@@ -1354,6 +1355,154 @@ export function runMetaStoreConformance(
             await rejectsWith(s.finishIngests([good, bad as IngestFinish]), 'invalid');
           }
           expect(await s.ingestCounts()).toEqual({ pending: 2, done: 0, failed: 0 });
+        }),
+      );
+    });
+
+    describe('ingestion log inline bodies', () => {
+      const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+      const inline = (key: string, body: Uint8Array) => ({
+        key,
+        policyId: 'policy/p',
+        sha256: sha256(body),
+        length: body.length,
+        format: 'collectd-json',
+        tag: null,
+        receivedAt: 1000,
+        body,
+      });
+      /** NUL and 0xff bytes, where a text column or a C string would cut or mangle the body. */
+      const BINARY = new Uint8Array([0x00, 0xff, 0x7b, 0x00, 0x0a, 0xff, 0x80, 0x00, 0x22]);
+      const MIB = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 31 + (i >> 12)) & 0xff);
+      /**
+       * The answer is a plain Uint8Array (a Buffer compares unequal to one in toEqual) holding
+       * exactly `expected`; compared as Buffers, since toEqual walks 1 MiB byte by byte slowly.
+       */
+      const expectBytes = (actual: Uint8Array | undefined, expected: Uint8Array) => {
+        expect(actual).toBeInstanceOf(Uint8Array);
+        expect(Object.getPrototypeOf(actual)).toBe(Uint8Array.prototype);
+        const bytes = actual ?? new Uint8Array(0);
+        const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+        expect(view(bytes).equals(view(expected)), 'the stored bytes differ').toBe(true);
+      };
+
+      it(
+        'stores a body in its row and reads it back byte for byte, empty and 1 MiB included',
+        withStore(async (s) => {
+          // A Buffer view into a larger allocation: only its own bytes are stored.
+          const backing = Buffer.from([9, 9, 9, ...BINARY, 9, 9]);
+          const view = backing.subarray(3, 3 + BINARY.length);
+          const logged = [
+            await s.logIngest(inline('bin', view)),
+            await s.logIngest(inline('mib', MIB)),
+            await s.logIngest(inline('empty', new Uint8Array(0))),
+          ];
+          for (const { logged: isNew, entry } of logged) {
+            expect(isNew).toBe(true);
+            expect(entry).toMatchObject({ inline: true, status: 'pending' });
+            expect(entry).not.toHaveProperty('body');
+          }
+          expectBytes(await s.ingestBody('bin'), BINARY);
+          expectBytes(await s.ingestBody('mib'), MIB);
+          expect(await s.ingestBody('empty')).toEqual(new Uint8Array(0));
+          expect(await s.getIngest('mib')).toEqual(logged[1]?.entry);
+          expect(await s.getIngest('empty')).toMatchObject({
+            length: 0,
+            sha256: sha256(new Uint8Array(0)),
+            inline: true,
+          });
+          const pending = await s.pendingIngests(10);
+          expect(pending.map((e) => [e.key, e.inline])).toEqual([
+            ['bin', true],
+            ['mib', true],
+            ['empty', true],
+          ]);
+          for (const entry of pending) expect(entry).not.toHaveProperty('body');
+          // Finishing an entry keeps its body (the log is the record of what was received).
+          await s.finishIngest('bin', 'done', '{}');
+          expect(await s.getIngest('bin')).toMatchObject({ status: 'done', inline: true });
+          expectBytes(await s.ingestBody('bin'), BINARY);
+        }),
+      );
+
+      it(
+        'marks entries whose body is in the blob store not inline; ingestBody has nothing for them',
+        withStore(async (s) => {
+          const blob = sha256(BINARY);
+          await s.logIngest(
+            { ...inline('chunk', BINARY), body: undefined },
+            { sha256: blob, length: BINARY.length, storedAt: 1000, uploader: null, refId: 'i/c' },
+          );
+          const { body: _unused, ...plain } = inline('plain', BINARY);
+          await s.logIngest(plain);
+          await s.logIngest(inline('held', BINARY));
+          expect(await s.getIngest('chunk')).toMatchObject({ inline: false, sha256: blob });
+          expect(await s.getIngest('plain')).toMatchObject({ inline: false });
+          expect((await s.pendingIngests(10)).map((e) => [e.key, e.inline])).toEqual([
+            ['chunk', false],
+            ['plain', false],
+            ['held', true],
+          ]);
+          expect(await s.ingestBody('chunk')).toBeUndefined();
+          expect(await s.ingestBody('plain')).toBeUndefined();
+          expect(await s.ingestBody('unknown')).toBeUndefined();
+          // 'held' (the same bytes, inline) neither recorded nor referenced a chunk.
+          expect(await s.chunkRefs(blob)).toEqual([
+            { sha256: blob, arrayId: 'i/c', chunkIndex: 0, site: null },
+          ]);
+        }),
+      );
+
+      it(
+        'a retried key keeps the first body, whatever body the retry brings',
+        withStore(async (s) => {
+          const first = await s.logIngest(inline('a', BINARY));
+          const other = new Uint8Array([1, 2, 3]);
+          const again = await s.logIngest({ ...inline('a', other), receivedAt: 5 });
+          expect(again).toEqual({ logged: false, entry: first.entry });
+          expect(await s.ingestBody('a')).toEqual(new Uint8Array(BINARY));
+          // A key first logged without its body stays so when a retry brings one.
+          const { body: _unused, ...plain } = inline('b', BINARY);
+          const without = await s.logIngest(plain);
+          expect(await s.logIngest(inline('b', other))).toEqual({
+            logged: false,
+            entry: without.entry,
+          });
+          expect(await s.ingestBody('b')).toBeUndefined();
+          expect((await s.pendingIngests(10)).map((e) => [e.key, e.inline])).toEqual([
+            ['a', true],
+            ['b', false],
+          ]);
+        }),
+      );
+
+      it(
+        'refuses a body that is not the entry’s, or comes with a chunk, logging nothing',
+        withStore(async (s) => {
+          const good = inline('a', BINARY);
+          const chunk = {
+            sha256: good.sha256,
+            length: BINARY.length,
+            storedAt: 1000,
+            uploader: null,
+            refId: 'ingest/a',
+          };
+          for (const [bad, withChunk] of [
+            [{ ...good, sha256: sha256(new Uint8Array([1])) }, undefined],
+            [{ ...good, length: BINARY.length + 1 }, undefined],
+            [{ ...good, length: BINARY.length - 1, body: BINARY.subarray(1) }, undefined],
+            [{ ...good, body: 'not bytes' as unknown as Uint8Array }, undefined],
+            [good, chunk],
+          ] as const) {
+            await rejectsWith(s.logIngest(bad, withChunk), 'invalid');
+          }
+          expect(await s.getIngest('a')).toBeUndefined();
+          expect(await s.ingestBody('a')).toBeUndefined();
+          expect(await s.ingestCounts()).toEqual({ pending: 0, done: 0, failed: 0 });
+          expect(await s.getChunk(good.sha256)).toBeUndefined();
+          expect(await s.chunkRefs(good.sha256)).toEqual([]);
+          // The same request, right this time, is logged as new.
+          expect((await s.logIngest(good)).logged).toBe(true);
         }),
       );
     });

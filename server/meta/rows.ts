@@ -1,6 +1,6 @@
 // Rows as both SQL stores (SQLite, PostgreSQL) read them — the same column names in both
 // schemas — and the records the MetaStore interface answers with.
-import type { IngestLogEntry, TokenKind, TokenRecord } from './types.ts';
+import type { IngestLogEntry, IngestRequest, TokenKind, TokenRecord } from './types.ts';
 
 export interface TokenRow {
   id: string;
@@ -41,15 +41,23 @@ export interface IngestRow {
   received_at: number;
   status: IngestLogEntry['status'];
   result: string | null;
+  /** `body IS NOT NULL`, never the body itself: SQLite answers 0 or 1, PostgreSQL a boolean. */
+  inline: boolean | number;
 }
+
+/** The ingest_log columns of an entry, without the body (listings must not load bodies). */
+export const INGEST_COLUMNS =
+  'seq, key, policy_id, sha256, length, format, tag, received_at, status, result, ' +
+  'body IS NOT NULL AS inline';
 
 /**
  * A new entry's column values in the order both stores' INSERTs list them: key, policy_id,
- * sha256, length, format, tag, received_at.
+ * sha256, length, format, tag, received_at, body (null: the body is in the blob store).
  */
 export function ingestValues(
-  entry: Omit<IngestLogEntry, 'seq' | 'status' | 'result'>,
-): [string, string, string, number, string, string | null, number] {
+  entry: IngestRequest,
+): [string, string, string, number, string, string | null, number, Buffer | null] {
+  const { body } = entry;
   return [
     entry.key,
     entry.policyId,
@@ -58,7 +66,20 @@ export function ingestValues(
     entry.format,
     entry.tag,
     entry.receivedAt,
+    // A view, not a copy: both drivers bind a Buffer as a blob (pg: bytea), whatever the size.
+    body === undefined ? null : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
   ];
+}
+
+/**
+ * A stored body as a plain Uint8Array (not the driver's Buffer, which compares unequal to one).
+ * A Buffer that does not own its whole memory (pg decodes small values into a shared pool) is
+ * copied, so `.buffer` of the answer holds this body and nothing else.
+ */
+export function toIngestBody(body: Uint8Array | null): Uint8Array | undefined {
+  if (body === null) return undefined;
+  const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+  return owned ? new Uint8Array(body.buffer, 0, body.byteLength) : new Uint8Array(body);
 }
 
 export function toIngestEntry(row: IngestRow): IngestLogEntry {
@@ -73,5 +94,6 @@ export function toIngestEntry(row: IngestRow): IngestLogEntry {
     receivedAt: row.received_at,
     status: row.status,
     result: row.result,
+    inline: row.inline === true || row.inline === 1,
   };
 }

@@ -316,9 +316,15 @@ export interface IngestLogEntry {
   /** The dedupe key: the collector's idempotency header, else SHA-256 of policy and body. */
   key: string;
   policyId: string;
-  /** The raw body, a blob in the blob store. */
+  /** SHA-256 hex of the raw body: the blob's name in the blob store, unless `inline`. */
   sha256: string;
   length: number;
+  /**
+   * True when the row holds the body itself (read it with ingestBody); false when the body is
+   * a blob in the blob store. pendingIngests and getIngest never load bodies: they answer many
+   * rows, and the transformation reads one body at a time.
+   */
+  inline: boolean;
   format: string;
   /** The collector's tag (Wendelin reference, fluent tag), if any. */
   tag: string | null;
@@ -328,6 +334,14 @@ export interface IngestLogEntry {
   /** JSON of what the transformation did (counts) or why it failed. */
   result: string | null;
 }
+
+/**
+ * A request to log: the entry's fields the caller gives, and optionally the body itself, stored
+ * in the log row (see logIngest).
+ */
+export type IngestRequest = Omit<IngestLogEntry, 'seq' | 'status' | 'result' | 'inline'> & {
+  body?: Uint8Array;
+};
 
 /** One finishIngest call of a finishIngests batch. */
 export interface IngestFinish {
@@ -348,11 +362,25 @@ export interface IngestLog {
    * retried key records and references nothing (the first request did). An invalid chunk or
    * refId, or a hash other than the entry's, rejects with MetaStoreError 'invalid' and
    * nothing is logged.
+   *
+   * With `entry.body`, a new entry holds the body in its own row (`inline`), written in the
+   * same transaction: a small request is durable after one commit, where a blob costs its own
+   * fsyncs besides. The store checks the body against the entry (length, and SHA-256: the
+   * commit is the durability point, so what it stores must be what the entry names) and
+   * rejects a mismatch, or a body given together with a chunk, with MetaStoreError 'invalid'
+   * and nothing logged. A retried key stores nothing: the first request's body stays. The
+   * store reads `body` until the call settles (PostgreSQL sends it after taking the counter
+   * lock): the caller must not change those bytes before then.
    */
   logIngest(
-    entry: Omit<IngestLogEntry, 'seq' | 'status' | 'result'>,
+    entry: IngestRequest,
     chunk?: ChunkRecord & { refId: string },
   ): Promise<{ logged: boolean; entry: IngestLogEntry }>;
+  /**
+   * The body a logged request holds in its row (an empty body as an empty array); undefined
+   * when the key is unknown or its body is in the blob store (`inline` false).
+   */
+  ingestBody(key: string): Promise<Uint8Array | undefined>;
   /** Pending requests in log order. */
   pendingIngests(limit: number): Promise<IngestLogEntry[]>;
   finishIngest(key: string, status: 'done' | 'failed', result: string): Promise<void>;

@@ -176,6 +176,7 @@ export async function openPostgresMetaStore(
     purgeTokens: (before) => call(() => tokens.purgeTokens(before)),
 
     logIngest: (entry, chunk) => call(() => ingest.logIngest(entry, chunk)),
+    ingestBody: (key) => call(() => ingest.ingestBody(key)),
     pendingIngests: (limit) => call(() => ingest.pendingIngests(limit)),
     finishIngest: (key, status, result) => call(() => ingest.finishIngest(key, status, result)),
     finishIngests: (items) => call(() => ingest.finishIngests(items)),

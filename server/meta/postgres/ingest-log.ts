@@ -6,8 +6,22 @@
 // of the pending list never sees entry 8 committed while entry 7 is still to come (an identity
 // column hands out values at insert time, and would allow that). Under the lock, "is this key
 // logged already?" is decided on the latest log too, so a retry never takes a number.
-import { type IngestRow, ingestValues, toIngestEntry as entryOf } from '../rows.ts';
-import { checkEach, checkIngestChunk, checkIngestFinish, checkLimit } from '../sqlite/validate.ts';
+//
+// A row may hold the request's body (`body` bytea, migration 4); every read but ingestBody
+// leaves it out (INGEST_COLUMNS), so listing pending requests never ships bodies.
+import {
+  INGEST_COLUMNS as COLUMNS,
+  type IngestRow,
+  ingestValues,
+  toIngestBody,
+  toIngestEntry as entryOf,
+} from '../rows.ts';
+import {
+  checkEach,
+  checkIngestFinish,
+  checkIngestRequest,
+  checkLimit,
+} from '../sqlite/validate.ts';
 import type { IngestFinish, IngestLog } from '../types.ts';
 import { recordChunksStatement, setRefsIn } from './chunks.ts';
 import type { Db } from './db.ts';
@@ -17,12 +31,10 @@ interface Row extends IngestRow {
   [column: string]: unknown;
 }
 
-const COLUMNS = 'seq, key, policy_id, sha256, length, format, tag, received_at, status, result';
-
 export function ingestLogStatements(db: Db, now: () => number): IngestLog {
   return {
     async logIngest(entry, chunk) {
-      if (chunk !== undefined) checkIngestChunk(entry.sha256, chunk);
+      checkIngestRequest(entry, chunk);
       return db.transaction(async (tx) => {
         const [counter] = await tx.rows<{ v: number }>(
           `SELECT v FROM counters WHERE name = 'ingest' FOR UPDATE`,
@@ -35,8 +47,8 @@ export function ingestLogStatements(db: Db, now: () => number): IngestLog {
         const [row] = await tx.rows<Row>(
           `WITH next AS (UPDATE counters SET v = v + 1 WHERE name = 'ingest' RETURNING v)
            INSERT INTO ingest_log
-             (seq, key, policy_id, sha256, length, format, tag, received_at, status)
-           SELECT v, $1, $2, $3, $4, $5, $6, $7, 'pending' FROM next
+             (seq, key, policy_id, sha256, length, format, tag, received_at, body, status)
+           SELECT v, $1, $2, $3, $4, $5, $6, $7, $8::bytea, 'pending' FROM next
            RETURNING ${COLUMNS}`,
           ingestValues(entry),
         );
@@ -53,6 +65,14 @@ export function ingestLogStatements(db: Db, now: () => number): IngestLog {
         }
         return { logged: true, entry: entryOf(row) };
       });
+    },
+
+    async ingestBody(key) {
+      const [row] = await db.read<{ body: Buffer | null }>(
+        `SELECT body FROM ingest_log WHERE key = $1`,
+        [key],
+      );
+      return row === undefined ? undefined : toIngestBody(row.body);
     },
 
     async pendingIngests(limit) {

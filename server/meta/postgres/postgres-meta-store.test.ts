@@ -3,7 +3,7 @@
 // start, connections dropped mid-transaction, a full disk. One cluster for the whole file
 // (test-support/postgres.ts), a fresh database per test.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { runMetaStoreConformance } from '../meta-store.suite.ts';
 import { MetaStoreError, type DocWrite, type MetaStore, type StoredDoc } from '../types.ts';
 import { toMetaStoreError } from './errors.ts';
 import { openPostgresMetaStore, SCHEMA_VERSION } from './index.ts';
+import { migrations } from './schema.ts';
 
 const unavailable = postgresUnavailable();
 if (unavailable !== undefined) console.warn(unavailable);
@@ -326,6 +327,68 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL meta store', () => {
       } finally {
         await reopened.close();
       }
+    });
+
+    it('migrate a version 3 database: its logged requests read inline false, new ones hold bodies', async () => {
+      const url = await pgCluster().createDatabase();
+      // What a lake of schema version 3 left: its migrations, and one request logged.
+      await withClient(url, async (client) => {
+        await client.query(
+          `CREATE TABLE schema_version (
+             version integer PRIMARY KEY,
+             description text NOT NULL,
+             applied_at timestamptz NOT NULL DEFAULT now()
+           )`,
+        );
+        for (const migration of migrations.filter((m) => m.version <= 3)) {
+          await client.query(migration.sql);
+          await client.query(`INSERT INTO schema_version (version, description) VALUES ($1, $2)`, [
+            migration.version,
+            migration.description,
+          ]);
+        }
+        await client.query(
+          `UPDATE counters SET v = 1 WHERE name = 'ingest';
+           INSERT INTO ingest_log
+             (seq, key, policy_id, sha256, length, format, tag, received_at, status)
+           VALUES (1, 'old', 'policy/p', '${'a'.repeat(64)}', 3, 'collectd-json', NULL, 5,
+             'pending')`,
+        );
+      });
+      const store = await openPostgresMetaStore(url, { poolSize: 2 });
+      try {
+        expect(await store.getIngest('old')).toMatchObject({
+          key: 'old',
+          length: 3,
+          inline: false,
+        });
+        expect(await store.ingestBody('old')).toBeUndefined();
+        const body = new Uint8Array([0, 255, 1]);
+        const sha256 = createHash('sha256').update(body).digest('hex');
+        await store.logIngest({
+          key: 'new',
+          policyId: 'policy/p',
+          sha256,
+          length: 3,
+          format: 'collectd-json',
+          tag: null,
+          receivedAt: 6,
+          body,
+        });
+        expect((await store.pendingIngests(10)).map((e) => [e.key, e.seq, e.inline])).toEqual([
+          ['old', 1, false],
+          ['new', 2, true],
+        ]);
+        expect(await store.ingestBody('new')).toEqual(body);
+      } finally {
+        await store.close();
+      }
+      const versions = await withClient(
+        url,
+        async (client) =>
+          (await client.query<{ version: number }>(`SELECT version FROM schema_version`)).rows,
+      );
+      expect(versions).toHaveLength(SCHEMA_VERSION);
     });
 
     it("refuses another application's database and a newer schema", async () => {

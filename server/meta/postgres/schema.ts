@@ -148,6 +148,16 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'ingestion log: small request bodies held in the log row',
+    sql: `
+      -- The raw body of a request logged with it (one commit, where a blob costs its own
+      -- fsyncs); NULL: the body is a blob in the blob store, as for every row logged before.
+      -- Adding a nullable column without a default rewrites nothing.
+      ALTER TABLE ingest_log ADD COLUMN body bytea;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -168,6 +168,7 @@ function storeOver(db: Database.Database, file: string, now: () => number): Meta
     purgeTokens: (before) => call(() => tokens.purgeTokens(before)),
 
     logIngest: (entry, chunk) => call(() => ingest.logIngest(entry, chunk)),
+    ingestBody: (key) => call(() => ingest.ingestBody(key)),
     pendingIngests: (limit) => call(() => ingest.pendingIngests(limit)),
     finishIngest: (key, status, result) =>
       call(() => {

@@ -1,10 +1,17 @@
 // The ingestion log (types.ts, IngestLog): one row per collector request, unique by dedupe key,
-// in log order; the transformation marks each done or failed.
+// in log order; the transformation marks each done or failed. A row may hold the request's body
+// (`body`, migration 4); every read but ingestBody leaves it out.
 import type Database from 'better-sqlite3';
-import { type IngestRow as Row, ingestValues, toIngestEntry as entryOf } from '../rows.ts';
-import type { ChunkRecord, IngestFinish, IngestLog, IngestLogEntry } from '../types.ts';
+import {
+  INGEST_COLUMNS,
+  type IngestRow as Row,
+  ingestValues,
+  toIngestBody,
+  toIngestEntry as entryOf,
+} from '../rows.ts';
+import type { ChunkRecord, IngestFinish, IngestLog, IngestRequest } from '../types.ts';
 import type { ChunkStatements } from './chunks.ts';
-import { checkEach, checkIngestChunk, checkIngestFinish } from './validate.ts';
+import { checkEach, checkIngestFinish, checkIngestRequest } from './validate.ts';
 
 type Sync<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
@@ -14,13 +21,17 @@ export function ingestLogStatements(
   db: Database.Database,
   chunks: Pick<ChunkStatements, 'recordReferenced'>,
 ): Sync<IngestLog> {
-  const byKey = db.prepare<[string], Row>(`SELECT * FROM ingest_log WHERE key = ?`);
-  const insert = db.prepare<[string, string, string, number, string, string | null, number]>(
-    `INSERT INTO ingest_log (key, policy_id, sha256, length, format, tag, received_at, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (key) DO NOTHING`,
+  const byKey = db.prepare<[string], Row>(`SELECT ${INGEST_COLUMNS} FROM ingest_log WHERE key = ?`);
+  const insert = db.prepare<ReturnType<typeof ingestValues>>(
+    `INSERT INTO ingest_log
+       (key, policy_id, sha256, length, format, tag, received_at, body, status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (key) DO NOTHING`,
+  );
+  const bodyByKey = db.prepare<[string], { body: Buffer | null }>(
+    `SELECT body FROM ingest_log WHERE key = ?`,
   );
   const pending = db.prepare<[number], Row>(
-    `SELECT * FROM ingest_log WHERE status = 'pending' ORDER BY seq LIMIT ?`,
+    `SELECT ${INGEST_COLUMNS} FROM ingest_log WHERE status = 'pending' ORDER BY seq LIMIT ?`,
   );
   const finish = db.prepare<[string, string, string]>(
     `UPDATE ingest_log SET status = ?, result = ? WHERE key = ?`,
@@ -29,10 +40,8 @@ export function ingestLogStatements(
     `SELECT status, count(*) AS n FROM ingest_log WHERE (? IS NULL OR policy_id = ?) GROUP BY status`,
   );
   const log = db.transaction(
-    (
-      entry: Omit<IngestLogEntry, 'seq' | 'status' | 'result'>,
-      chunk: (ChunkRecord & { refId: string }) | undefined,
-    ) => {
+    (entry: IngestRequest, chunk: (ChunkRecord & { refId: string }) | undefined) => {
+      // A retry's body is not stored (ON CONFLICT DO NOTHING): the first request's stays.
       const inserted = insert.run(...ingestValues(entry));
       const logged = inserted.changes === 1;
       // Only a new entry records its body: a retry must not restart the body's grace period
@@ -48,8 +57,12 @@ export function ingestLogStatements(
   });
   return {
     logIngest: (entry, chunk) => {
-      if (chunk !== undefined) checkIngestChunk(entry.sha256, chunk);
+      checkIngestRequest(entry, chunk);
       return log.immediate(entry, chunk);
+    },
+    ingestBody: (key) => {
+      const row = bodyByKey.get(key);
+      return row === undefined ? undefined : toIngestBody(row.body);
     },
     pendingIngests: (limit) => pending.all(limit).map(entryOf),
     finishIngest: (key, status, result) => {

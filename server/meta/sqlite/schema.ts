@@ -138,6 +138,15 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    description: 'ingestion log: small request bodies held in the log row',
+    sql: `
+      -- The raw body of a request logged with it (one commit, where a blob costs its own
+      -- fsyncs); NULL: the body is a blob in the blob store, as for every row logged before.
+      ALTER TABLE ingest_log ADD COLUMN body BLOB;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runMetaStoreConformance } from '../meta-store.suite.ts';
 import { MetaStoreError, type DocWrite, type MetaStore, type StoredDoc } from '../types.ts';
 import { openSqliteMetaStore } from './index.ts';
-import { APPLICATION_ID, SCHEMA_VERSION } from './schema.ts';
+import { APPLICATION_ID, migrations, SCHEMA_VERSION } from './schema.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WRITER = fileURLToPath(new URL('./test-support/writer.ts', import.meta.url));
@@ -36,6 +37,10 @@ async function rejection(promise: Promise<unknown>): Promise<MetaStoreError> {
 
 function doc(id: string, n: number, site: string | null = null): DocWrite {
   return { id, body: { n, note: 'x'.repeat(200) }, deleted: false, site, type: null };
+}
+
+function ingest(key: string) {
+  return { key, policyId: 'policy/p', format: 'collectd-json', tag: null, receivedAt: 5 };
 }
 
 function integrity(file: string): string {
@@ -170,6 +175,42 @@ describe('SQLite meta store', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('migrates a version 3 store: its logged requests read inline false, new ones hold bodies', async () => {
+    const file = join(dir, 'v3.sqlite');
+    const old = new Database(file);
+    old.pragma(`application_id = ${APPLICATION_ID}`);
+    for (const migration of migrations.filter((m) => m.version <= 3)) old.exec(migration.sql);
+    old.pragma('user_version = 3');
+    old
+      .prepare(
+        `INSERT INTO ingest_log (key, policy_id, sha256, length, format, tag, received_at, status)
+         VALUES ('old', 'policy/p', ?, 3, 'collectd-json', NULL, 5, 'pending')`,
+      )
+      .run('a'.repeat(64));
+    old.close();
+    const store = await openSqliteMetaStore(file);
+    try {
+      expect(await store.getIngest('old')).toMatchObject({ key: 'old', length: 3, inline: false });
+      expect(await store.ingestBody('old')).toBeUndefined();
+      const body = new Uint8Array([0, 255, 1]);
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      await store.logIngest({ ...ingest('new'), sha256, length: 3, body });
+      expect((await store.pendingIngests(10)).map((e) => [e.key, e.inline])).toEqual([
+        ['old', false],
+        ['new', true],
+      ]);
+      expect(await store.ingestBody('new')).toEqual(body);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     } finally {
       db.close();
     }

@@ -1,11 +1,13 @@
 // Argument checks shared by the statement modules. The routes validate requests first; these
 // guard the store's own invariants (a negative LIMIT means "no limit" to SQLite, a malformed
 // hash would make a chunk unreachable), so a caller's mistake is a MetaStoreError('invalid').
+import { createHash } from 'node:crypto';
 import {
   MetaStoreError,
   type ChunkRecord,
   type ChunkRefsWrite,
   type IngestFinish,
+  type IngestRequest,
   type SiteFilter,
 } from '../types.ts';
 
@@ -114,6 +116,33 @@ export function checkIngestChunk(sha256: string, chunk: ChunkRecord & { refId: s
   checkText('refId', chunk.refId);
   if (chunk.sha256 !== sha256) {
     throw invalid(`the chunk ${chunk.sha256} is not the logged body ${sha256}`);
+  }
+}
+
+/**
+ * logIngest's arguments: the chunk, when given, as checkIngestChunk; a body must be exactly the
+ * bytes the entry names (length and SHA-256) and comes without a chunk (a body lives in the
+ * row or in the blob store, never both). Hashing here, not only in the route, because the
+ * store's commit is what makes the request durable: a body that is not the entry's would be
+ * acknowledged and then transformed as the wrong data.
+ */
+export function checkIngestRequest(
+  entry: IngestRequest,
+  chunk: (ChunkRecord & { refId: string }) | undefined,
+): void {
+  const { body } = entry;
+  if (body !== undefined && chunk !== undefined) {
+    throw invalid('a logged request has its body inline or in a chunk, not both');
+  }
+  if (chunk !== undefined) checkIngestChunk(entry.sha256, chunk);
+  if (body === undefined) return;
+  if (!(body instanceof Uint8Array)) throw invalid('the body must be a Uint8Array');
+  if (body.length !== entry.length) {
+    throw invalid(`the body has ${body.length} bytes, the entry says ${entry.length}`);
+  }
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  if (sha256 !== entry.sha256) {
+    throw invalid(`the body's SHA-256 is ${sha256}, the entry says ${entry.sha256}`);
   }
 }
 
