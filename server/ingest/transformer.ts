@@ -6,8 +6,9 @@
 //
 // Single writer across instances: every instance of a scale-out deployment may run a
 // transformer, but only the holder of the store's `ingest-transformer` lease drains; it renews
-// the lease at each group and checks it again just before committing, so an instance that
-// stalled past the lease's lifetime gives up instead of writing beside its successor. The
+// the lease every third of its lifetime while working and makes sure of it just before each
+// commit, so an instance that stalled past the lease's lifetime gives up instead of writing
+// beside its successor. The
 // others poll: when the holder dies, its lease expires and one of them takes over, resuming
 // from the durable log.
 import { randomUUID } from 'node:crypto';
@@ -158,7 +159,11 @@ export class IngestTransformer {
     return held;
   }
 
-  /** Renews the lease once a third of its lifetime has passed (long groups); false: lost. */
+  /**
+   * True while the lease is surely ours: taken or renewed less than a third of its lifetime
+   * ago (it then has two thirds left — every commit starts well inside it), else renewed now;
+   * false: another instance holds it. A store write only every ttl/3, not at every group.
+   */
   async #keepLease(): Promise<boolean> {
     if (performance.now() - this.#leasedAt < this.#leaseTtlMs / 3) return true;
     return this.#lease();
@@ -179,7 +184,7 @@ export class IngestTransformer {
         continue;
       }
       this.#lastPassAt = performance.now();
-      if (!(await this.#lease())) return;
+      if (!(await this.#keepLease())) return;
       // Plan every request of the group, then place the group's samples once per signal: one
       // chunk rewrite per signal for many requests, not one per request.
       const planned: PlannedRequest[] = [];
@@ -223,7 +228,7 @@ export class IngestTransformer {
         }
         // Still ours? An instance stalled past the lease's lifetime must not write beside
         // the one that took over.
-        if (!(await this.#lease())) return;
+        if (!(await this.#keepLease())) return;
         await set.commit();
       } catch (error) {
         if (isTransient(error)) {
