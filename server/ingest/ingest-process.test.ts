@@ -5,7 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type LakeProcess, startLakeProcess } from '../test-support/lake-process.ts';
 
 const dirs: string[] = [];
@@ -88,6 +88,8 @@ describe('ingestion, process level', () => {
   it('is exactly once across kill -9: every request resent until answered, each logged once', async () => {
     const dir = await tempDir();
     let lake = await startLakeProcess(dir);
+    // A failing assertion must not leave a lake process behind.
+    onTestFinished(() => lake.stop());
     const secret = await setUp(lake, [
       { field: 'v', name: 'v', sampleRate: 1, t0: new Date(T0).toISOString() },
     ]);
