@@ -3,6 +3,7 @@
 // refused with nothing logged.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signalValues, writeAll } from '../test-support/ingest.ts';
 import { startTestLake, type TestLake } from '../test-support/test-lake.ts';
 import { policySignalId } from './policy.ts';
 import { INLINE_BODY_BYTES } from './routes.ts';
@@ -14,43 +15,34 @@ const T0 = Date.UTC(2026, 10, 1, 11);
 
 beforeEach(async () => {
   lake = await startTestLake({ now: () => clock });
-  const admin = lake.auth(lake.adminToken);
-  const response = await lake.app.inject({
-    method: 'POST',
-    url: '/api/bulk',
-    headers: admin,
-    payload: {
-      items: [
-        { id: 'site/plant', doc: { type: 'site', name: 'Plant' } },
-        { id: 'dataset/gw', doc: { type: 'dataset', site: 'site/plant', title: 'Gateway' } },
-        {
-          id: 'policy/gw',
-          doc: {
-            type: 'ingestion-policy',
-            site: 'site/plant',
-            datasetId: 'dataset/gw',
-            signals: [
-              {
-                field: 'load/load/shortterm',
-                name: 'load-1min',
-                sampleRate: 1,
-                t0: new Date(T0).toISOString(),
-              },
-              {
-                field: 'memory/memory-used/value',
-                name: 'memory-used',
-                sampleRate: 1,
-                unit: 'B',
-                t0: new Date(T0).toISOString(),
-                dtype: 'float64',
-              },
-            ],
+  await writeAll(lake.app, lake.adminToken, [
+    { id: 'site/plant', doc: { type: 'site', name: 'Plant' } },
+    { id: 'dataset/gw', doc: { type: 'dataset', site: 'site/plant', title: 'Gateway' } },
+    {
+      id: 'policy/gw',
+      doc: {
+        type: 'ingestion-policy',
+        site: 'site/plant',
+        datasetId: 'dataset/gw',
+        signals: [
+          {
+            field: 'load/load/shortterm',
+            name: 'load-1min',
+            sampleRate: 1,
+            t0: new Date(T0).toISOString(),
           },
-        },
-      ],
+          {
+            field: 'memory/memory-used/value',
+            name: 'memory-used',
+            sampleRate: 1,
+            unit: 'B',
+            t0: new Date(T0).toISOString(),
+            dtype: 'float64',
+          },
+        ],
+      },
     },
-  });
-  expect(response.json<{ results: { ok: boolean }[] }>().results.every((r) => r.ok)).toBe(true);
+  ]);
   collector = await lake.addToken('collector', { policy: 'policy/gw' });
 });
 afterEach(async () => {
@@ -104,20 +96,7 @@ const post = (body: string, token = collector, headers: Record<string, string> =
 
 async function samples(name: string): Promise<number[]> {
   await lake.opened.ingest.idle();
-  const id = policySignalId('dataset/gw', name);
-  const response = await lake.app.inject({
-    url: `/api/datasets/dataset%2Fgw/signals/${name}.csv?time=none`,
-    headers: lake.auth(lake.adminToken),
-  });
-  expect(response.statusCode, `${id}: ${response.body}`).toBe(200);
-  return response.body
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => {
-      const value = line.split(',')[1] ?? '';
-      return value === '' ? Number.NaN : Number(value);
-    });
+  return signalValues(lake.app, lake.adminToken, 'dataset/gw', name);
 }
 
 describe('ingestion', () => {

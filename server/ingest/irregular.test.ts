@@ -2,6 +2,7 @@
 // request) and in log order (across requests), each with its time in a float64 time signal of
 // the same length, exactly once under replays; policies that mix up rates are refused.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signalValues, writeAll } from '../test-support/ingest.ts';
 import { startTestLake, type TestLake } from '../test-support/test-lake.ts';
 import { policySignalId } from './policy.ts';
 
@@ -11,36 +12,16 @@ let lake: TestLake;
 let collector: string;
 
 async function putPolicy(signals: object[], id = 'policy/events'): Promise<void> {
-  const response = await lake.app.inject({
-    method: 'POST',
-    url: '/api/bulk',
-    headers: lake.auth(lake.adminToken),
-    payload: {
-      items: [
-        {
-          id,
-          doc: { type: 'ingestion-policy', site: 'site/plant', datasetId: 'dataset/ev', signals },
-        },
-      ],
-    },
-  });
-  expect(response.json<{ results: { ok: boolean }[] }>().results.every((r) => r.ok)).toBe(true);
+  const doc = { type: 'ingestion-policy', site: 'site/plant', datasetId: 'dataset/ev', signals };
+  await writeAll(lake.app, lake.adminToken, [{ id, doc }]);
 }
 
 beforeEach(async () => {
   lake = await startTestLake({ now: () => clock });
-  const response = await lake.app.inject({
-    method: 'POST',
-    url: '/api/bulk',
-    headers: lake.auth(lake.adminToken),
-    payload: {
-      items: [
-        { id: 'site/plant', doc: { type: 'site', name: 'Plant' } },
-        { id: 'dataset/ev', doc: { type: 'dataset', site: 'site/plant', title: 'Events' } },
-      ],
-    },
-  });
-  expect(response.statusCode).toBe(200);
+  await writeAll(lake.app, lake.adminToken, [
+    { id: 'site/plant', doc: { type: 'site', name: 'Plant' } },
+    { id: 'dataset/ev', doc: { type: 'dataset', site: 'site/plant', title: 'Events' } },
+  ]);
   await putPolicy([
     { field: 'temp', name: 'temp', irregular: true, unit: '°C' },
     { field: 'pressure', name: 'pressure', irregular: true, dtype: 'float64' },
@@ -72,16 +53,7 @@ const post = (payload: string, policy = 'policy%2Fevents') =>
 
 async function column(name: string): Promise<number[]> {
   await lake.opened.ingest.idle();
-  const response = await lake.app.inject({
-    url: `/api/datasets/dataset%2Fev/signals/${encodeURIComponent(name)}.csv?time=none`,
-    headers: lake.auth(lake.adminToken),
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return response.body
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => Number(line.split(',')[1]));
+  return signalValues(lake.app, lake.adminToken, 'dataset/ev', name);
 }
 
 describe('irregular signals', () => {

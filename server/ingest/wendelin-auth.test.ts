@@ -13,6 +13,7 @@ import { buildServer } from '../app.ts';
 import { createToken, createUser, createSession, revokeToken } from '../auth/accounts.ts';
 import { BASIC_CHALLENGE, secretSafeLogging } from '../auth/auth-plugin.ts';
 import { openLake } from '../lake-context.ts';
+import { signalValues, writeAll } from '../test-support/ingest.ts';
 import { startTestLake, type TestLake } from '../test-support/test-lake.ts';
 import type { FastifyInstance } from 'fastify';
 
@@ -42,13 +43,7 @@ const POLICY_ITEMS = [
 ];
 
 async function seedPolicy(app: FastifyInstance, adminToken: string): Promise<void> {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/bulk',
-    headers: { authorization: `Bearer ${adminToken}` },
-    payload: { items: POLICY_ITEMS },
-  });
-  expect(response.json<{ results: { ok: boolean }[] }>().results.every((r) => r.ok)).toBe(true);
+  await writeAll(app, adminToken, POLICY_ITEMS);
 }
 
 /** What fluentd's buffer chunk holds: `[time, record]` pairs, one after the other. */
@@ -84,16 +79,8 @@ describe('Wendelin ingestion with HTTP Basic', () => {
 
   async function temperatures(): Promise<number[]> {
     await lake.opened.ingest.idle();
-    const response = await lake.app.inject({
-      url: '/api/datasets/dataset%2Fplant/signals/temperature.csv?time=none',
-      headers: lake.auth(lake.adminToken),
-    });
-    expect(response.statusCode, response.body).toBe(200);
-    return response.body
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((line) => Math.fround(Number(line.split(',')[1])));
+    const values = await signalValues(lake.app, lake.adminToken, 'dataset/plant', 'temperature');
+    return values.map((v) => Math.fround(v));
   }
 
   it('answers 204 to the collector token as the password and places the records', async () => {
