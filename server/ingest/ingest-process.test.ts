@@ -89,7 +89,9 @@ describe('ingestion, process level', () => {
     const dir = await tempDir();
     let lake = await startLakeProcess(dir);
     // A failing assertion must not leave a lake process behind.
-    onTestFinished(() => lake.stop());
+    onTestFinished(async () => {
+      await lake.stop();
+    });
     const secret = await setUp(lake, [
       { field: 'v', name: 'v', sampleRate: 1, t0: new Date(T0).toISOString() },
     ]);

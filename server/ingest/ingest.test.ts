@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signalValues, writeAll } from '../test-support/ingest.ts';
 import { startTestLake, type TestLake } from '../test-support/test-lake.ts';
-import { policySignalId } from './policy.ts';
 import { INLINE_BODY_BYTES } from './routes.ts';
 
 const clock = Date.UTC(2026, 10, 1, 12);
