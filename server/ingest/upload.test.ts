@@ -149,6 +149,57 @@ describe('uploads', () => {
     expect((await upload('format=csv', 'index,value\n1,2\n', 'text/csv')).statusCode).toBe(409);
   });
 
+  /** Whether any document of the signal (header, level headers, first pages) is live. */
+  async function leftOf(signalId: string): Promise<string[]> {
+    const ids = [signalId, `${signalId}/manifest/0`, `${signalId}/level/1`];
+    ids.push(`${signalId}/level/1/manifest/0`, `${signalId}/level/2`);
+    const docs = await lake.opened.lake.meta.getDocs(ids);
+    return ids.filter((_, k) => {
+      const doc = docs[k];
+      return doc !== undefined && !doc.deleted;
+    });
+  }
+
+  it('a file that ends early after whole chunks were stored leaves nothing behind', async () => {
+    // 600 000 frames announced, 2^19 + 10 sent: chunks of 2^18 samples are stored (and in
+    // flight) when the parser finds the file short.
+    const frames = 2 ** 19 + 10;
+    const body = wav16(2, 8000, frames, (f, c) => (c === 0 ? f % 1000 : -(f % 500)));
+    body.writeUInt32LE(600_000 * 4, 40);
+    const response = await upload('format=wav', body, 'audio/wav');
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({ error: { reason: 'malformed_file' } });
+    expect((await dataset()).signals).toEqual([]);
+    for (const channel of ['channel-1', 'channel-2']) {
+      expect(await leftOf(`dataset/run/signals/${channel}`)).toEqual([]);
+    }
+    // The chunks it stored are known, unreferenced: the collector removes them in time.
+    const { meta } = lake.opened.lake;
+    expect(await meta.unreferencedChunks(Number.MAX_SAFE_INTEGER, 100)).not.toEqual([]);
+  });
+
+  it('a chunk that cannot be stored fails the upload, leaves nothing, and frees the lake', async () => {
+    const { blobs } = lake.opened.lake;
+    const put = blobs.put.bind(blobs);
+    let puts = 0;
+    blobs.put = async (...args) => {
+      if (++puts === 3) throw new Error('disk on fire');
+      return put(...args);
+    };
+    const frames = 2 ** 19 + 10;
+    const body = wav16(2, 8000, frames, (f, c) => (c === 0 ? f % 1000 : -(f % 500)));
+    const failed = await upload('format=wav', body, 'audio/wav');
+    expect(failed.statusCode).toBe(500);
+    expect((await dataset()).signals).toEqual([]);
+    for (const channel of ['channel-1', 'channel-2']) {
+      expect(await leftOf(`dataset/run/signals/${channel}`)).toEqual([]);
+    }
+    // No chunk put is left holding a slot, and the same names are free again.
+    const again = await upload('format=wav', body, 'audio/wav');
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.json()).toMatchObject({ rows: frames });
+  });
+
   it('refuses an unknown format and a dataset the caller may not write', async () => {
     expect((await upload('', 'x', 'application/octet-stream')).statusCode).toBe(400);
     const tech = await lake.addUser('tech', 'technician', ['site/other']);

@@ -206,6 +206,8 @@ export class SignalWriter {
    */
   async discard(): Promise<void> {
     await Promise.all([this.#raw, ...this.#levels.values()].map((writer) => writer.settle()));
+    // What was stored goes into the chunk index, unreferenced, so that the collector finds it.
+    await this.#puts.record().catch(() => undefined);
     const ids = [
       this.id,
       ...[...this.#announced].map((level) => levelId(this.id, level)),

@@ -1,11 +1,13 @@
 // The file cases of the ingest benchmark (ingest/upload-csv, ingest/upload-wav): a generated
 // file streamed by curl (`-T file -X POST`: read from disk as it is sent, never whole in memory)
 // into POST /api/uploads?dataset=…, against the peer copying the same bytes with fs streams in
-// this process (createReadStream → createWriteStream, then fsync of the copy).
+// this process (createReadStream → createWriteStream, then fsync of the copy); and the lake
+// process's peak resident memory during each upload.
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { sampleRss } from '../storage/rss.ts';
 
 export type UploadFormat = 'csv' | 'wav';
 
@@ -155,4 +157,46 @@ export async function copyDurable(from: string, to: string): Promise<number> {
     await handle.close();
   }
   return (await stat(to)).size;
+}
+
+async function statusBytes(pid: number, key: 'VmRSS' | 'VmHWM'): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PeakRss<T> {
+  value: T;
+  /** RSS of `pid` before `work`, and its peak during it (bytes); undefined without /proc. */
+  beforeBytes: number | undefined;
+  peakBytes: number | undefined;
+}
+
+/**
+ * Runs `work` and measures the peak resident memory of process `pid` meanwhile: its VmHWM,
+ * reset first through /proc/<pid>/clear_refs (Linux 4.0+: the peak of this upload alone, not
+ * of the lake's life), and VmRSS sampled every 50 ms, which is what remains where the reset
+ * is refused. Linux only: both undefined elsewhere.
+ */
+export async function peakRssDuring<T>(pid: number, work: () => Promise<T>): Promise<PeakRss<T>> {
+  const beforeBytes = await statusBytes(pid, 'VmRSS');
+  const reset = await writeFile(`/proc/${pid}/clear_refs`, '5').then(
+    () => true,
+    () => false,
+  );
+  const sampler = sampleRss([pid], 50);
+  let value: T;
+  let sampled: number;
+  try {
+    value = await work();
+  } finally {
+    sampled = (await sampler.stop()).peakBytes;
+  }
+  const hwm = reset ? await statusBytes(pid, 'VmHWM') : undefined;
+  const peakBytes = beforeBytes === undefined ? undefined : Math.max(sampled, hwm ?? 0);
+  return { value, beforeBytes, peakBytes };
 }
