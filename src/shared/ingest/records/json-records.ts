@@ -1,10 +1,13 @@
 // The driver of every JSON format: split the streamed body into records (json-split.ts), parse
-// each with JSON.parse, turn it into IngestRecords, and yield them in batches.
+// each with JSON.parse, turn it into IngestRecords, and yield them in batches. A body that
+// arrives whole and small enough takes a faster path first (json-whole.ts).
 import type { IngestFormat, IngestRecord } from '../types.ts';
 import { decodeUtf8Strict } from './bytes.ts';
 import { RecordBuilder, type Where } from './fields.ts';
 import { JsonRecordSplitter, type JsonFraming, type JsonSlice } from './json-split.ts';
+import { parseWholeJson } from './json-whole.ts';
 import { resolveOptions, type RecordParseOptions } from './options.ts';
+import { peekWhole } from './whole-body.ts';
 
 /** Turns one parsed top-level JSON object into records, appended to `out`. */
 export type JsonRecordMapper = (
@@ -41,10 +44,23 @@ export async function* parseJsonRecords(
   const resolved = resolveOptions(format, options);
   const builder = new RecordBuilder(resolved);
   const { batchSize, maxBodyBytes, maxRecordBytes } = resolved;
+  // A whole body no larger than a record may be holds no record over the limit, so the
+  // splitter's size checks cannot fail; within the body limit, the fast path may decide it. It
+  // yields only once it has every record: on any doubt the streaming path reads the same bytes.
+  const peeked = await peekWhole(body, Math.min(maxBodyBytes, maxRecordBytes));
+  if (peeked.whole !== undefined) {
+    const records = parseWholeJson(peeked.whole, framing, builder, mapper);
+    if (records !== undefined) {
+      for (let start = 0; start < records.length; start += batchSize) {
+        yield records.length <= batchSize ? records : records.slice(start, start + batchSize);
+      }
+      return;
+    }
+  }
   const splitter = new JsonRecordSplitter(format, framing, maxRecordBytes);
   let total = 0;
   let batch: IngestRecord[] = [];
-  for await (const chunk of body) {
+  for await (const chunk of peeked.chunks) {
     total += chunk.length;
     if (total > maxBodyBytes) {
       builder.fail(`the body is larger than ${maxBodyBytes} bytes`, { offset: maxBodyBytes });
