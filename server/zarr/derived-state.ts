@@ -34,6 +34,8 @@ function text(value: unknown): string | undefined {
 }
 
 export class DerivedState {
+  /** Zarr nodes whose zarr.json exists (see #hasMetadata), as pathKey()s. */
+  readonly #withMetadata = new Set<string>();
   #applied = 0;
   #stored = 0;
   #queue: Promise<void> = Promise.resolve();
@@ -187,7 +189,7 @@ export class DerivedState {
 
   async #dataset(doc: StoredDoc): Promise<void> {
     const path = [zarrNodeName(doc.id)];
-    if (doc.deleted) await this.lake.blobs.removeZarrNode(path);
+    if (doc.deleted) await this.#removeNode(path);
     else await this.lake.blobs.writeZarrMetadata(path, groupMetadata({ ...doc.body, id: doc.id }));
   }
 
@@ -222,22 +224,42 @@ export class DerivedState {
     return undefined;
   }
 
+  /**
+   * Whether a node's zarr.json exists. Nodes this process wrote are remembered, so that a
+   * signal's header rewritten at every ingestion commit does not read its file back each time
+   * (a removal forgets the subtree).
+   */
+  async #hasMetadata(path: ZarrPath): Promise<boolean> {
+    if (this.#withMetadata.has(pathKey(path))) return true;
+    const exists = (await this.lake.blobs.readZarr(path, ['zarr.json'])) !== undefined;
+    if (exists) this.#withMetadata.add(pathKey(path));
+    return exists;
+  }
+
+  async #removeNode(path: ZarrPath): Promise<void> {
+    const prefix = pathKey(path);
+    for (const key of this.#withMetadata) {
+      if (key === prefix || key.startsWith(`${prefix}/`)) this.#withMetadata.delete(key);
+    }
+    await this.lake.blobs.removeZarrNode(path);
+  }
+
   async #arrayHeader(doc: StoredDoc): Promise<void> {
     const target = await this.#target(doc.id, doc.body);
     if (target === undefined) return;
     if (doc.deleted) {
       await this.lake.meta.clearChunkRefs(doc.id);
-      await this.lake.blobs.removeZarrNode(target.path);
+      await this.#removeNode(target.path);
       if (doc.type === 'signal') {
         const [dataset = '', name = ''] = target.path;
-        await this.lake.blobs.removeZarrNode([dataset, `${name}.pyramid`]);
+        await this.#removeNode([dataset, `${name}.pyramid`]);
       }
       return;
     }
     const layout = layoutOfDoc(doc.body);
     if (layout === undefined) return;
     const [dataset = '', name = ''] = target.path;
-    const known = await this.lake.blobs.readZarr(target.path, ['zarr.json']);
+    const known = await this.#hasMetadata(target.path);
     if (doc.type === 'signal') {
       await this.lake.blobs.writeZarrMetadata(
         target.path,
@@ -246,7 +268,8 @@ export class DerivedState {
     } else {
       // target.path is [dataset, '<signal>.pyramid', k]: the group is its parent.
       const group: ZarrPath = [dataset, name];
-      if ((await this.lake.blobs.readZarr(group, ['zarr.json'])) === undefined) {
+      if (!(await this.#hasMetadata(group))) {
+        this.#withMetadata.add(pathKey(group));
         await this.lake.blobs.writeZarrMetadata(
           group,
           groupMetadata({ signalId: doc.body.signalId, pyramid: true }),
@@ -257,8 +280,9 @@ export class DerivedState {
         levelArrayMetadata(layout, doc.body, target.label),
       );
     }
+    this.#withMetadata.add(pathKey(target.path));
     // Pages written before the header first appeared had nowhere to link their chunks.
-    if (known === undefined) await this.#relinkAll(doc, target, layout.chunkLength);
+    if (!known) await this.#relinkAll(doc, target, layout.chunkLength);
   }
 
   async #relinkAll(doc: StoredDoc, target: ArrayTarget, chunkLength: number): Promise<void> {
@@ -330,6 +354,11 @@ async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   if (failure !== undefined) throw failure.error;
+}
+
+/** A node path as one string ('/' never occurs in a node name: zarr-path.ts). */
+function pathKey(path: ZarrPath): string {
+  return path.join('/');
 }
 
 function hashesOf(body: JsonObject): string[] {
