@@ -36,6 +36,11 @@ function text(value: unknown): string | undefined {
 export class DerivedState {
   /** Zarr nodes whose zarr.json exists (see #hasMetadata), as pathKey()s. */
   readonly #withMetadata = new Set<string>();
+  /** Replaying after a start or a failure (see start()). */
+  #repairing = false;
+  /** The last seq of the batch being applied, and of the last batch that failed. */
+  #applying = 0;
+  #failedThrough = 0;
   #applied = 0;
   #stored = 0;
   #queue: Promise<void> = Promise.resolve();
@@ -50,7 +55,15 @@ export class DerivedState {
     this.#applied = Number((await this.lake.meta.getSetting(SETTING)) ?? '0');
     this.#stored = this.#applied;
     await this.lake.blobs.writeZarrMetadata([], ROOT_GROUP);
-    await this.applyUpTo(await this.lake.meta.currentSeq());
+    // What a crash left unapplied is replayed in repair mode: a page's chunk references may
+    // have been committed before its chunk keys were linked (the references then report no
+    // change), so every chunk key of a replayed page is linked again.
+    this.#repairing = true;
+    try {
+      await this.applyUpTo(await this.lake.meta.currentSeq());
+    } finally {
+      this.#repairing = false;
+    }
   }
 
   /**
@@ -86,24 +99,37 @@ export class DerivedState {
           sites: { all: true },
         });
         if (docs.length === 0) break;
-        if (docs.some((doc) => doc.deleted)) {
-          // A deletion removes a subtree other documents of the batch may write into: in order.
-          for (const doc of docs) {
-            await this.#applyOne(doc);
-            this.#applied = doc.seq;
-          }
-        } else {
-          await this.#applyTogether(docs);
-          this.#applied = docs.at(-1)?.seq ?? this.#applied;
-        }
+        const last = docs.at(-1)?.seq ?? this.#applied;
+        // A batch that failed may have committed chunk references before linking their keys:
+        // it is applied again in repair mode (see start()).
+        const repair = this.#repairing || this.#applied < this.#failedThrough;
+        this.#applying = last;
+        await this.#applyBatch(docs, repair);
+        this.#applied = last;
         await this.#remember(false);
       }
     });
     // A failure (a full disk) stops here; the next write or the next start retries.
     this.#queue = run.catch((error: unknown) => {
+      this.#failedThrough = Math.max(this.#failedThrough, this.#applying);
       this.log.error({ err: error, at: this.#applied }, 'applying derived state failed');
     });
     return this.#queue;
+  }
+
+  async #applyBatch(docs: readonly StoredDoc[], repair: boolean): Promise<void> {
+    const before = this.#repairing;
+    this.#repairing = repair;
+    try {
+      if (docs.some((doc) => doc.deleted)) {
+        // A deletion removes a subtree other documents of the batch may write into: in order.
+        for (const doc of docs) await this.#applyOne(doc);
+      } else {
+        await this.#applyTogether(docs);
+      }
+    } finally {
+      this.#repairing = before;
+    }
   }
 
   /**
@@ -138,7 +164,7 @@ export class DerivedState {
       }
     }
     for (const [i, page] of pages.entries()) {
-      const changed = refs[i]?.changed ?? [];
+      const changed = this.#relinked(page.first, page.hashes, refs[i]?.changed ?? []);
       if (changed.length === 0) continue;
       work.push(() =>
         this.#guarded(page.doc, () =>
@@ -309,7 +335,13 @@ export class DerivedState {
     }
     const hashes = hashesOf(doc.body);
     const { changed } = await this.lake.meta.setChunkRefs(arrayId, doc.site, first, hashes);
-    await this.#linkChanged(arrayId, first, hashes, changed);
+    await this.#linkChanged(arrayId, first, hashes, this.#relinked(first, hashes, changed));
+  }
+
+  /** The chunk indexes of a page to link: those whose version changed, or all in repair. */
+  #relinked(first: number, hashes: readonly string[], changed: number[]): number[] {
+    if (!this.#repairing) return changed;
+    return hashes.flatMap((sha, offset) => (sha === '' ? [] : [first + offset]));
   }
 
   /** Links the chunk keys whose version changed to their new objects. */
