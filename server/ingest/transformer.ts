@@ -267,8 +267,12 @@ export class IngestTransformer {
   }
 }
 
-/** Parsed records kept for requests waiting to be transformed (a few hundred batches). */
-const PARSED_RECORDS_KEPT = 500_000;
+/**
+ * Parsed records kept for requests waiting to be transformed: a backlog of about a hundred
+ * typical batches (a record with a few fields is a few hundred bytes of objects, so this stays
+ * within a few tens of MB); beyond it, bodies are parsed again from the log.
+ */
+const PARSED_RECORDS_KEPT = 100_000;
 
 /** With this many requests pending, a pass starts without lingering. */
 const LINGER_BELOW = 64;
