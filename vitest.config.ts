@@ -17,6 +17,7 @@ export default defineConfig({
             'server/**/*.test.ts',
             'scripts/**/*.test.ts',
             'bench/**/*.test.ts',
+            'integration/**/*.test.ts',
             'eslint/**/*.test.ts',
           ],
           exclude: ['src/**/*.browser.test.ts', 'node_modules/**'],

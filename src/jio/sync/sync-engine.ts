@@ -1,0 +1,445 @@
+// The sync engine: one cycle pulls the lake's change feed into the local storage, then pushes
+// the outbox to the lake, chunks before the manifest pages that reference them. RxDB's
+// replication protocol is the model (checkpoints, assumed master state, conflicts answered by
+// the server); what makes it exactly-once here:
+// - a local document is in the outbox while its revision differs from the one recorded as
+//   equal to the lake's (sync-state.ts), so the outbox is recomputed from the documents and
+//   nothing unacknowledged can be dropped;
+// - a push carries the lake revision it replaces; the lake's revisions are a function of the
+//   write, so a push applied whose answer was lost answers ok when retried, and any other lake
+//   answers a conflict with its current state, resolved by the type's rule (conflict-rules.ts);
+// - the pull checkpoint is stored in the same write as the metadata of the documents it
+//   covers, after those documents are stored locally.
+// Every step may be cut anywhere (network, crash, quota) and redone: a cycle that throws has
+// committed only complete steps.
+import type { ChunkStore } from '../chunks/types.ts';
+import { JioError, isJioError } from '../errors.ts';
+import type { BulkWriteItem, BulkWriteResult, CallOptions, Storage } from '../types.ts';
+import {
+  contentOf,
+  lakeStateOf,
+  type LocalSide,
+  type Resolution,
+  resolveConflict,
+} from './conflict-rules.ts';
+import { orderForPush } from './push-order.ts';
+import type { RemoteChunks } from './remote-chunks.ts';
+import type { SyncReport } from './sync-report.ts';
+import type { DocSyncMeta, PushFailure, SyncState } from './sync-state.ts';
+
+export interface SyncEngineOptions {
+  local: Storage;
+  remote: Storage;
+  state: SyncState;
+  report: SyncReport;
+  /** Where this device's chunks are, and the lake's chunk channel: needed to push signals. */
+  chunks?: { store: ChunkStore; remote: RemoteChunks } | undefined;
+  /** Changes per pull request and documents per bulk push (default 500). */
+  batchSize?: number;
+}
+
+export interface SyncOptions extends CallOptions {
+  /** Also retry pushes the lake refused for good (the user's "Sync now"). */
+  retryFailed?: boolean;
+}
+
+export interface SyncResult {
+  pulled: number;
+  pushed: number;
+  conflicts: number;
+  failed: number;
+  /** Local changes not acknowledged by the lake after this cycle. */
+  pending: number;
+}
+
+/** One local change waiting for the lake. */
+interface OutboxEntry {
+  rev: string;
+  seq: number;
+  doc: Record<string, unknown> | undefined;
+}
+
+/** Failures that a later push in the same cycle can cure (a parent or chunks arrive). */
+const retryableReasons = new Set(['unknown_parent', 'missing_chunks']);
+/** Rounds over the outbox per cycle: each round must make progress to earn the next. */
+const MAX_ROUNDS = 8;
+
+export class SyncEngine {
+  readonly #local: Storage;
+  readonly #remote: Storage;
+  readonly #state: SyncState;
+  readonly #report: SyncReport;
+  readonly #chunks: SyncEngineOptions['chunks'];
+  readonly #batchSize: number;
+  /** Local changes seen so far this session, and the outbox they left. */
+  #localSince: number | string = 0;
+  readonly #outbox = new Map<string, OutboxEntry>();
+  #running: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SyncEngineOptions) {
+    this.#local = options.local;
+    this.#remote = options.remote;
+    this.#state = options.state;
+    this.#report = options.report;
+    this.#chunks = options.chunks;
+    this.#batchSize = options.batchSize ?? 500;
+  }
+
+  get report(): SyncReport {
+    return this.#report;
+  }
+
+  get state(): SyncState {
+    return this.#state;
+  }
+
+  /** One cycle; cycles never overlap (a second call waits for the first). */
+  sync(options: SyncOptions = {}): Promise<SyncResult> {
+    const run = this.#running.then(() => this.#cycle(options));
+    this.#running = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Ids of local changes the lake has not acknowledged (after a scan of local changes). */
+  async outbox(options?: CallOptions): Promise<{ id: string; rev: string; deleted: boolean }[]> {
+    await this.#scanLocal(options);
+    return [...this.#outbox].map(([id, entry]) => ({
+      id,
+      rev: entry.rev,
+      deleted: entry.doc === undefined,
+    }));
+  }
+
+  async #cycle(options: SyncOptions): Promise<SyncResult> {
+    const result: SyncResult = { pulled: 0, pushed: 0, conflicts: 0, failed: 0, pending: 0 };
+    this.#report.add({ kind: 'cycle-start' });
+    try {
+      await this.#pull(result, options);
+      await this.#push(result, options);
+    } catch (error) {
+      const offline = isJioError(error, 'unavailable');
+      this.#report.add({
+        kind: offline ? 'offline' : 'error',
+        detail: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    } finally {
+      result.pending = this.#outbox.size;
+      this.#report.add({
+        kind: 'cycle-end',
+        detail: `pulled ${result.pulled}, pushed ${result.pushed}, conflicts ${result.conflicts}, failed ${result.failed}, pending ${result.pending}`,
+      });
+    }
+    return result;
+  }
+
+  /** Brings the outbox up to date with the local change feed. */
+  async #scanLocal(options?: CallOptions): Promise<void> {
+    for (;;) {
+      const page = await this.#local.changes({
+        since: this.#localSince,
+        limit: 1000,
+        include_docs: true,
+        ...signalOf(options),
+      });
+      for (const change of page.results) {
+        this.#outbox.delete(change.id);
+        const meta = this.#state.meta(change.id);
+        if (meta?.localRev === change.rev) continue;
+        this.#outbox.set(change.id, {
+          rev: change.rev,
+          seq: change.seq,
+          doc: change.deleted || change.doc === undefined ? undefined : contentOf(change.doc),
+        });
+      }
+      this.#localSince = page.last_seq;
+      if (page.results.length === 0) return;
+    }
+  }
+
+  async #pull(result: SyncResult, options: SyncOptions): Promise<void> {
+    for (;;) {
+      const since = this.#state.checkpoint;
+      const page = await this.#remote.changes({
+        since,
+        limit: this.#batchSize,
+        include_docs: true,
+        ...signalOf(options),
+      });
+      if (page.results.length === 0) {
+        if (page.last_seq !== since) await this.#state.commit(new Map(), page.last_seq);
+        return;
+      }
+      await this.#scanLocal(options);
+      const writes: BulkWriteItem[] = [];
+      const masters: string[] = [];
+      const updates = new Map<string, DocSyncMeta>();
+      for (const change of page.results) {
+        const meta = this.#state.meta(change.id);
+        // A local change waits for its push, which meets the lake's version as a conflict.
+        if (this.#outbox.has(change.id) || meta?.masterRev === change.rev) continue;
+        if (change.deleted) {
+          if (meta?.localRev === undefined || meta.localRev === null) {
+            updates.set(change.id, { masterRev: change.rev, localRev: null });
+            continue;
+          }
+          writes.push({ id: change.id, deleted: true, assumedRev: meta.localRev });
+        } else {
+          if (change.doc === undefined) continue;
+          writes.push({
+            id: change.id,
+            doc: contentOf(change.doc),
+            assumedRev: meta?.localRev ?? null,
+          });
+        }
+        masters.push(change.rev);
+      }
+      const written = writes.length === 0 ? [] : await this.#local.bulkWrite(writes, options);
+      for (const [index, outcome] of written.entries()) {
+        const masterRev = masters[index];
+        // A local write since the scan: it is pushed, and meets this version as a conflict.
+        if (!outcome.ok || masterRev === undefined) continue;
+        updates.set(outcome.id, { masterRev, localRev: outcome.rev });
+        this.#report.add({ kind: 'pulled', id: outcome.id, rev: masterRev });
+        result.pulled++;
+      }
+      await this.#state.commit(updates, page.last_seq);
+    }
+  }
+
+  async #push(result: SyncResult, options: SyncOptions): Promise<void> {
+    const skipped = new Set<string>();
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      await this.#scanLocal(options);
+      const candidates = [...this.#outbox]
+        .filter(([id, entry]) => !skipped.has(id) && !this.#refusedForGood(id, entry, options))
+        .map(([id, entry]) => ({ id, doc: entry.doc, entry }));
+      if (candidates.length === 0) return;
+      let progress = false;
+      for (const batch of orderForPush(candidates, this.#batchSize)) {
+        const outcome = await this.#pushBatch(batch, result, options, skipped);
+        progress ||= outcome;
+      }
+      if (!progress) return;
+    }
+  }
+
+  /** Whether the lake refused this very revision for a reason that retrying cannot change. */
+  #refusedForGood(id: string, entry: OutboxEntry, options: SyncOptions): boolean {
+    const failure = this.#state.meta(id)?.failure;
+    if (failure?.rev !== entry.rev || options.retryFailed === true) return false;
+    return failure.reason === undefined || !retryableReasons.has(failure.reason);
+  }
+
+  /** Pushes one bulk; answers whether anything moved (acknowledged, settled or resolved). */
+  async #pushBatch(
+    batch: readonly { id: string; doc: Record<string, unknown> | undefined; entry: OutboxEntry }[],
+    result: SyncResult,
+    options: SyncOptions,
+    skipped: Set<string>,
+  ): Promise<boolean> {
+    const updates = new Map<string, DocSyncMeta>();
+    const items: BulkWriteItem[] = [];
+    const pushed: { id: string; entry: OutboxEntry }[] = [];
+    for (const { id, entry } of batch) {
+      const meta = this.#state.meta(id);
+      const masterRev = meta?.masterRev ?? null;
+      if (entry.doc === undefined && masterRev === null) {
+        // Created and deleted here before the lake ever had it: nothing to tell the lake.
+        updates.set(id, { masterRev: null, localRev: entry.rev });
+        continue;
+      }
+      items.push(
+        entry.doc === undefined
+          ? { id, deleted: true, assumedRev: masterRev }
+          : { id, doc: entry.doc, assumedRev: masterRev },
+      );
+      pushed.push({ id, entry });
+    }
+    const uploaded = await this.#uploadChunksOf(pushed, options);
+    const answers = items.length === 0 ? [] : await this.#remote.bulkWrite(items, options);
+    let progress = updates.size > 0;
+    const keep: BulkWriteItem[] = [];
+    const adopt: { id: string; masterRev: string; item: BulkWriteItem; detail: string }[] = [];
+    for (const [index, answer] of answers.entries()) {
+      const sent = pushed[index];
+      if (sent === undefined) continue;
+      const { id, entry } = sent;
+      const meta = this.#state.meta(id);
+      if (answer.ok) {
+        updates.set(id, { masterRev: answer.rev, localRev: entry.rev });
+        this.#report.add({ kind: 'pushed', id, rev: answer.rev });
+        result.pushed++;
+        progress = true;
+        continue;
+      }
+      if (answer.error.code === 'conflict') {
+        const resolution = resolveConflict(id, localSide(entry), lakeStateOf(answer.error.current));
+        result.conflicts++;
+        progress = this.#apply(id, entry, meta, resolution, updates, keep, adopt) || progress;
+        if (resolution.kind === 'bug') skipped.add(id);
+        continue;
+      }
+      const failure = failureOf(entry.rev, answer);
+      updates.set(id, {
+        masterRev: meta?.masterRev ?? null,
+        localRev: meta?.localRev ?? null,
+        failure,
+      });
+      this.#report.add({ kind: 'push-failed', id, rev: entry.rev, detail: failure.message });
+      result.failed++;
+      if (failure.reason === undefined || !retryableReasons.has(failure.reason)) skipped.add(id);
+    }
+    if (keep.length > 0) await this.#local.bulkWrite(keep, options);
+    if (adopt.length > 0) {
+      const written = await this.#local.bulkWrite(
+        adopt.map((a) => a.item),
+        options,
+      );
+      for (const [index, outcome] of written.entries()) {
+        const adopted = adopt[index];
+        if (adopted === undefined || !outcome.ok) continue;
+        updates.set(adopted.id, { masterRev: adopted.masterRev, localRev: outcome.rev });
+        this.#report.add({
+          kind: 'conflict',
+          id: adopted.id,
+          rev: adopted.masterRev,
+          detail: adopted.detail,
+        });
+      }
+    }
+    await this.#state.commit(updates);
+    for (const [id, meta] of updates) {
+      if (meta.failure === undefined && this.#outbox.get(id)?.rev === meta.localRev)
+        this.#outbox.delete(id);
+    }
+    await this.#markChunksSynced(uploaded, answers);
+    return progress;
+  }
+
+  /** Records a resolution; answers whether it moved the document forward. */
+  #apply(
+    id: string,
+    entry: OutboxEntry,
+    meta: DocSyncMeta | undefined,
+    resolution: Resolution,
+    updates: Map<string, DocSyncMeta>,
+    keep: BulkWriteItem[],
+    adopt: { id: string; masterRev: string; item: BulkWriteItem; detail: string }[],
+  ): boolean {
+    switch (resolution.kind) {
+      case 'settled':
+        updates.set(id, { masterRev: resolution.masterRev, localRev: entry.rev });
+        this.#report.add({
+          kind: 'conflict',
+          id,
+          rev: entry.rev,
+          detail: 'same content on both sides',
+        });
+        return true;
+      case 'repush':
+        if (resolution.keep !== undefined) {
+          keep.push({ id: resolution.keep.id, doc: resolution.keep.doc, assumedRev: null });
+        }
+        updates.set(id, { masterRev: resolution.masterRev, localRev: meta?.localRev ?? null });
+        this.#report.add({ kind: 'conflict', id, rev: entry.rev, detail: resolution.detail });
+        return true;
+      case 'adopt':
+        if (resolution.keep !== undefined) {
+          keep.push({ id: resolution.keep.id, doc: resolution.keep.doc, assumedRev: null });
+        }
+        adopt.push({
+          id,
+          masterRev: resolution.masterRev,
+          item: resolution.lake.deleted
+            ? { id, deleted: true, assumedRev: entry.rev }
+            : { id, doc: resolution.lake.content, assumedRev: entry.rev },
+          detail: resolution.detail,
+        });
+        return true;
+      case 'bug':
+        updates.set(id, {
+          masterRev: meta?.masterRev ?? null,
+          localRev: meta?.localRev ?? null,
+          failure: {
+            rev: entry.rev,
+            code: 'conflict',
+            reason: 'single_writer_conflict',
+            message: resolution.detail,
+            at: Date.now(),
+          },
+        });
+        this.#report.add({ kind: 'conflict-bug', id, rev: entry.rev, detail: resolution.detail });
+        return false;
+    }
+  }
+
+  /**
+   * Uploads the unsynced chunks that the manifest pages about to be pushed reference (the lake
+   * refuses a page whose chunks it lacks). Answers, per page id, the hashes uploaded or found
+   * unsynced, to be marked synced once the page is acknowledged — not before: until then the
+   * lake may collect them (decision 0011, "Garbage collection").
+   */
+  async #uploadChunksOf(
+    pushed: readonly { id: string; entry: OutboxEntry }[],
+    options: CallOptions,
+  ): Promise<Map<string, string[]>> {
+    const byPage = new Map<string, string[]>();
+    if (this.#chunks === undefined) return byPage;
+    const { store, remote } = this.#chunks;
+    for (const { id, entry } of pushed) {
+      if (entry.doc?.type !== 'chunk-page' || !Array.isArray(entry.doc.entries)) continue;
+      const hashes = (entry.doc.entries as unknown[])
+        .map((e) =>
+          typeof e === 'object' && e !== null ? (e as { sha256?: unknown }).sha256 : undefined,
+        )
+        .filter((h): h is string => typeof h === 'string');
+      const infos = await store.info(hashes, options);
+      const unsynced = infos
+        .filter((info) => info?.unsynced === true)
+        .map((info) => info?.sha256 ?? '');
+      for (const sha256 of unsynced) {
+        const probe = await remote.probe(sha256, options);
+        if (probe.stored) continue;
+        const [bytes] = await store.get([sha256], options);
+        if (bytes === undefined) continue;
+        const sent = await remote.upload(sha256, bytes, options);
+        this.#report.add({
+          kind: 'chunk-uploaded',
+          id: sha256,
+          bytes: sent.bytesSent,
+          detail: sent.status,
+        });
+      }
+      byPage.set(id, unsynced);
+    }
+    return byPage;
+  }
+
+  async #markChunksSynced(
+    uploaded: ReadonlyMap<string, string[]>,
+    answers: readonly BulkWriteResult[],
+  ): Promise<void> {
+    if (this.#chunks === undefined || uploaded.size === 0) return;
+    const acknowledged = answers
+      .filter((answer) => answer.ok)
+      .flatMap((answer) => uploaded.get(answer.id) ?? []);
+    if (acknowledged.length > 0) await this.#chunks.store.markSynced(acknowledged);
+  }
+}
+
+function signalOf(options: CallOptions | undefined): CallOptions {
+  return options?.signal === undefined ? {} : { signal: options.signal };
+}
+
+function localSide(entry: OutboxEntry): LocalSide {
+  return entry.doc === undefined
+    ? { deleted: true, rev: entry.rev }
+    : { deleted: false, rev: entry.rev, content: entry.doc };
+}
+
+function failureOf(rev: string, answer: BulkWriteResult): PushFailure {
+  if (answer.ok) throw new JioError('internal', 'not a failure');
+  const { code, message, reason } = answer.error;
+  return { rev, code, message, at: Date.now(), ...(reason === undefined ? {} : { reason }) };
+}
