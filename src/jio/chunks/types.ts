@@ -22,7 +22,8 @@ export interface ChunkPutOptions extends CallOptions {
   /**
    * Every hash was computed by this process from these very bytes (encodeChunk) an instant
    * ago: no trust boundary was crossed, so the store does not hash them again. Never set it
-   * for bytes that came from the network, a file or another process.
+   * for bytes that came from the network, a file or another process — unless this process has
+   * just hashed them itself (the sync engine's downloads are verified before they are stored).
    */
   verified?: boolean;
 }

@@ -126,7 +126,10 @@ export class SyncState {
   async clear(): Promise<void> {
     const { data } = await this.storage.allDocs();
     const results = await this.storage.bulkWrite(
-      data.rows.map((row) => ({ id: row.id, deleted: true })),
+      data.rows
+        // Device settings (the storage budget) outlive a change of user.
+        .filter((row) => !row.id.startsWith('setting/'))
+        .map((row) => ({ id: row.id, deleted: true })),
     );
     const failed = results.find((result) => !result.ok);
     if (failed !== undefined) throw new Error(`sync state: cannot clear ${failed.id}`);

@@ -32,6 +32,12 @@ export interface LakeHttpOptions {
    * app can say "update" once; every call meanwhile rejects with `unavailable`.
    */
   onVersionMismatch?: ((mismatch: VersionMismatch) => void) | undefined;
+  /**
+   * Longest wait for an answer's headers and body, in ms (default: none). A connection that
+   * stalls — a captive portal, a dead cell, a proxy holding the request — then fails as
+   * `unavailable` / `timeout` instead of holding a sync cycle forever.
+   */
+  timeoutMs?: number | undefined;
 }
 
 export interface LakeRequest {
@@ -80,6 +86,7 @@ export class LakeHttp {
   readonly #token: string | undefined;
   readonly #fetch: typeof fetch;
   readonly #onVersionMismatch: ((mismatch: VersionMismatch) => void) | undefined;
+  readonly #timeoutMs: number | undefined;
   // Aborted by close(): requests in flight then stop instead of outliving the storage.
   readonly #closing = new AbortController();
   #mismatchReported = false;
@@ -99,6 +106,20 @@ export class LakeHttp {
     // invocation" in browsers.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#onVersionMismatch = options.onVersionMismatch;
+    const timeout = options.timeoutMs;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+      throw new JioError('bad_request', 'lake: "timeoutMs" must be a positive number', {
+        reason: 'invalid_spec',
+      });
+    }
+    this.#timeoutMs = timeout;
+  }
+
+  /** The signal a request and the reading of its body run under. */
+  #requestSignal(signal: AbortSignal | undefined): AbortSignal {
+    const signals = [this.#closing.signal, ...(signal === undefined ? [] : [signal])];
+    if (this.#timeoutMs !== undefined) signals.push(AbortSignal.timeout(this.#timeoutMs));
+    return AbortSignal.any(signals);
   }
 
   get closed(): boolean {
@@ -144,7 +165,6 @@ export class LakeHttp {
         { reason: 'invalid_header' },
       );
     }
-    const signals = [this.#closing.signal, ...(signal === undefined ? [] : [signal])];
     let response: Response;
     try {
       response = await this.#fetch(url, {
@@ -155,7 +175,7 @@ export class LakeHttp {
         credentials: this.#token === undefined ? 'same-origin' : 'omit',
         // Answers are live data: never from the HTTP cache.
         cache: 'no-store',
-        signal: AbortSignal.any(signals),
+        signal: this.#requestSignal(signal),
       });
     } catch (error) {
       throw this.#failure(error, signal, url);
@@ -192,6 +212,13 @@ export class LakeHttp {
   #failure(error: unknown, signal: AbortSignal | undefined, url: URL | undefined): unknown {
     if (signal?.aborted === true) return signal.reason;
     if (this.closed) return closedError();
+    if (error instanceof DOMException && error.name === 'TimeoutError') {
+      return new JioError(
+        'unavailable',
+        `The lake did not answer within ${String(this.#timeoutMs)} ms: ${offlineHint}`,
+        { reason: 'timeout' },
+      );
+    }
     // fetch rejects with a TypeError for every network failure (refused, DNS, CORS, reset);
     // anything else is not about the network and is left as it is.
     if (!(error instanceof TypeError)) return error;
