@@ -1,15 +1,22 @@
 // App entry: mounts the root gadget and registers the service worker.
 import { createAppRegistry } from './gadgets/app-registry.ts';
 import { registerServiceWorker, type ServiceWorkerControl } from './pwa/register-sw.ts';
+import { openAppStorage } from './app-storage.ts';
+import { type SyncClient, startSyncClient } from './gadgets/sync-screen/sync-client.ts';
 import './styles/app.css';
 
 let serviceWorker: ServiceWorkerControl | undefined;
+// Sync starts with the app, whatever the screen: the outbox must drain even if the user never
+// opens the Sync tab.
+const sync: SyncClient = startSyncClient();
+openAppStorage(sync);
 
 const registry = createAppRegistry({
   applyUpdate: () => {
     if (serviceWorker === undefined) window.location.reload();
     else serviceWorker.applyUpdate();
   },
+  syncClient: () => sync,
 });
 
 const host = document.getElementById('app');

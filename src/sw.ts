@@ -1,6 +1,7 @@
 // Fieldlake's service worker. Compiled by vite-plugin-pwa (Workbox injectManifest), which
-// replaces self.__WB_MANIFEST with the list of built files and their revisions. Later issues
-// add Background Sync here; every cache rule is written out below with its reason.
+// replaces self.__WB_MANIFEST with the list of built files and their revisions. Every cache
+// rule is written out below with its reason; Background Sync runs a sync cycle when no tab
+// does.
 import {
   cleanupOutdatedCaches,
   createHandlerBoundToURL,
@@ -8,6 +9,9 @@ import {
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkOnly } from 'workbox-strategies';
+import { runBackgroundSync } from './jio/sync/background-sync.ts';
+import { BACKGROUND_SYNC_TAG } from './jio/sync/sync-node.ts';
+import type { LockManagerLike } from './jio/sync/sync-service.ts';
 import { isSkipWaitingMessage } from './pwa/messages.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -49,6 +53,18 @@ self.addEventListener('message', (event: ExtendableMessageEvent) => {
 // very first load without a second visit.
 self.addEventListener('activate', (event) => {
   event.waitUntil(self.clients.claim());
+});
+
+// Background Sync: a tab registered the tag while work waited for the network; the browser fires
+// it when the network is back, tabs open or not. A rejected promise makes the browser retry.
+interface BackgroundSyncEvent extends ExtendableEvent {
+  readonly tag: string;
+}
+self.addEventListener('sync', (event: Event) => {
+  const sync = event as BackgroundSyncEvent;
+  if (sync.tag !== BACKGROUND_SYNC_TAG) return;
+  const locks = (self.navigator as { locks?: unknown }).locks as LockManagerLike | undefined;
+  sync.waitUntil(runBackgroundSync(locks));
 });
 
 function isApiPath(pathname: string): boolean {

@@ -1,30 +1,8 @@
-// Response shapes of the session, user and token routes (docs/lake-api.md, "Authentication").
-// They belong in src/shared/wire once a browser client reads them; until then they live here.
-import type { Role } from '../meta/types.ts';
+// Response shapes of the user and token routes (docs/lake-api.md, "Authentication"); the
+// session's shapes are shared with the browser (src/shared/wire/session.ts).
+import type { WireSessionUser } from '../../src/shared/wire/session.ts';
 
-export interface WireSessionUser {
-  id: string;
-  name: string;
-  role: Role;
-  /** Sites granted (they restrict technicians only). */
-  sites: string[];
-}
-
-/** `POST /api/session`. */
-export interface SessionCreated {
-  user: WireSessionUser;
-  expiresAt: number;
-  /** The session's bearer secret, for workers and tests (browsers use the cookie). */
-  token: string;
-}
-
-/** `GET /api/session`. */
-export interface SessionInfo {
-  user: WireSessionUser;
-  /** null: the credential never expires (device tokens without expiry). */
-  expiresAt: number | null;
-  kind: 'session' | 'device';
-}
+export type { SessionCreated, SessionInfo, WireSessionUser } from '../../src/shared/wire/session.ts';
 
 export interface WireUser extends WireSessionUser {
   disabled: boolean;

@@ -118,8 +118,15 @@ export class DocService {
           error: {
             code: 'conflict',
             status: 409,
-            message: `Document "${outcome.id}" is not at the assumed revision`,
-            reason: 'revision_conflict',
+            ...(outcome.applied === true
+              ? {
+                  message: `This write to "${outcome.id}" was applied earlier and has been replaced since`,
+                  reason: 'applied_then_replaced',
+                }
+              : {
+                  message: `Document "${outcome.id}" is not at the assumed revision`,
+                  reason: 'revision_conflict',
+                }),
             current: currentState(principal, outcome.current),
           },
         };

@@ -353,6 +353,33 @@ export function runMetaStoreConformance(
         );
 
         it(
+          'a retry arriving after its write was replaced says so (applied), not a conflict',
+          withStore(async (s) => {
+            const first = ok(await writeOne(s, write('a', { n: 1 })));
+            const mine = write('a', { n: 2 }, { assumedRev: first.rev });
+            ok(await writeOne(s, mine));
+            const theirs = ok(
+              await writeOne(
+                s,
+                write('a', { n: 3 }, { assumedRev: (await s.getDoc('a'))?.rev ?? null }),
+              ),
+            );
+            const late = await writeOne(s, mine);
+            expect(late).toMatchObject({ ok: false, applied: true, current: { rev: theirs.rev } });
+            // A write never applied is an ordinary conflict.
+            const other = await writeOne(s, write('a', { n: 4 }, { assumedRev: first.rev }));
+            expect(other.ok).toBe(false);
+            expect('applied' in other).toBe(false);
+            // Deletions too: a deletion applied, then the document re-created.
+            const removal = deletion('a', theirs.rev);
+            const tomb = ok(await writeOne(s, removal));
+            ok(await writeOne(s, write('a', { n: 5 }, { assumedRev: tomb.rev })));
+            expect(await writeOne(s, removal)).toMatchObject({ ok: false, applied: true });
+            expect(await s.currentSeq()).toBe(5);
+          }),
+        );
+
+        it(
           'the same create twice (assumedRev null) is a replay',
           withStore(async (s) => {
             const applied = ok(await writeOne(s, write('a', { n: 1 }, { assumedRev: null })));

@@ -6,6 +6,7 @@
 // Every method is async so that a network database fits behind it; the SQLite implementation
 // answers synchronously inside and keeps each call bounded (pages, batches) because
 // better-sqlite3 blocks the event loop while a statement runs.
+import type { Role } from '../../src/shared/wire/session.ts';
 
 /** A JSON object as stored (documents' bodies never carry `_rev`/`_deleted`: those are columns). */
 export type JsonObject = Record<string, unknown>;
@@ -57,6 +58,12 @@ export type DocWriteOutcome =
       ok: false;
       /** The stored document (null when missing) that made the condition fail. */
       current: StoredDoc | null;
+      /**
+       * This very write (same assumed revision, same body) was applied earlier and another
+       * write has replaced it since: a retry whose first answer was lost, arriving late. The
+       * writer must adopt `current`, not resolve a conflict (that would apply its write twice).
+       */
+      applied?: true;
     };
 
 /**
@@ -109,6 +116,9 @@ export interface DocumentStore {
    * (nextRevision(assumedRev, body) === current.rev for a string; for null, the stored revision
    * was made from nothing or a tombstone with this body; for undefined, the last write stored
    * this very body, so an unconditional write of the stored body is a no-op).
+   *
+   * Every revision a document ever had is remembered, so a retry of a write that was applied
+   * and then replaced by another answers ok: false with `applied: true` (not a conflict).
    *
    * Deleting a missing document answers ok: false with current null (nothing to delete);
    * deleting a tombstone whose condition holds changes nothing (ok, replayed).
@@ -231,7 +241,7 @@ export interface ChunkIndex {
   forgetChunk(sha256: string): Promise<void>;
 }
 
-export type Role = 'admin' | 'analyst' | 'technician';
+export type { Role };
 
 export interface UserRecord {
   id: string;

@@ -3,6 +3,7 @@ import { createAppGadget, type AppHooks } from './app/app.gadget.ts';
 import { connectivityGadget } from './connectivity/connectivity.gadget.ts';
 import { placeholderScreenGadget } from './placeholder-screen/placeholder-screen.gadget.ts';
 import { createGadgetRegistry, type GadgetRegistry } from './runtime/index.ts';
+import { syncScreenGadget } from './sync-screen/sync-screen.gadget.ts';
 import { updatePromptGadget } from './update-prompt/update-prompt.gadget.ts';
 import './acquirable.ts';
 
@@ -12,5 +13,6 @@ export function createAppRegistry(hooks: AppHooks): GadgetRegistry {
   registry.define(connectivityGadget);
   registry.define(updatePromptGadget);
   registry.define(placeholderScreenGadget);
+  registry.define(syncScreenGadget);
   return registry;
 }

@@ -122,9 +122,36 @@ export function documentStatements(db: Db): DocumentStatements {
     for (const row of found) state.set(row.id, row);
     const dirty = new Set<string>();
     const start = seq;
+    // The revision each conditional write would have produced: if the lake ever assigned it,
+    // the write was applied before (a late retry), whatever the document holds now.
+    const expected = writes.map((write) =>
+      isRevision(write.assumed)
+        ? nextRevisionOfJson(
+            write.assumed,
+            write.deleted ? DELETION_BODY : write.body,
+            write.deleted,
+          )
+        : undefined,
+    );
+    const known = new Set<string>();
+    const candidates = writes.filter((_write, index) => expected[index] !== undefined);
+    if (candidates.length > 0) {
+      const rows = await tx.rows<{ id: string; rev: string }>(
+        `SELECT id, rev FROM doc_revisions WHERE id = ANY($1::text[]) AND rev = ANY($2::text[])`,
+        [candidates.map((w) => w.id), expected.filter((rev) => rev !== undefined)],
+      );
+      for (const row of rows) known.add(`${row.id}\u0000${row.rev}`);
+    }
+    const appliedBefore = (index: number, id: string): boolean =>
+      expected[index] !== undefined && known.has(`${id}\u0000${expected[index]}`);
+    const assigned: { id: string; rev: string }[] = [];
 
-    const outcomes = writes.map((write): DocWriteOutcome => {
+    const outcomes = writes.map((write, index): DocWriteOutcome => {
       const { id, assumed } = write;
+      const refused = (current: CurrentRow): DocWriteOutcome =>
+        appliedBefore(index, id)
+          ? { id, ok: false, current: toStored(current), applied: true }
+          : { id, ok: false, current: toStored(current) };
       const current = state.get(id);
       if (write.deleted) {
         // Nothing to delete: the caller answers 404.
@@ -136,10 +163,11 @@ export function documentStatements(db: Db): DocumentStatements {
           if (holds || isReplay(current, assumed, DELETION_BODY, true)) {
             return { id, ok: true, rev: current.rev, seq: current.seq, replayed: true };
           }
-          return { id, ok: false, current: toStored(current) };
+          return refused(current);
         }
-        if (!holds) return { id, ok: false, current: toStored(current) };
+        if (!holds) return refused(current);
         const rev = nextRevisionOfJson(current.rev, DELETION_BODY, true);
+        assigned.push({ id, rev });
         // A tombstone keeps the last body, site and type, so site filters still route it.
         state.set(id, {
           ...current,
@@ -159,10 +187,10 @@ export function documentStatements(db: Db): DocumentStatements {
       if (current !== undefined && isReplay(current, assumed, write.body, false)) {
         return { id, ok: true, rev: current.rev, seq: current.seq, replayed: true };
       }
-      if (!holds) {
-        return { id, ok: false, current: current === undefined ? null : toStored(current) };
-      }
+      if (!holds)
+        return current === undefined ? { id, ok: false, current: null } : refused(current);
       const rev = nextRevisionOfJson(current?.rev ?? null, write.body, false);
+      assigned.push({ id, rev });
       state.set(id, {
         id,
         rev,
@@ -203,6 +231,11 @@ export function documentStatements(db: Db): DocumentStatements {
         rows.map((r) => r.prev_rev),
         rows.map((r) => r.prev_deleted),
       ],
+    );
+    await tx.run(
+      `INSERT INTO doc_revisions (id, rev) SELECT * FROM unnest($1::text[], $2::text[])
+       ON CONFLICT DO NOTHING`,
+      [assigned.map((a) => a.id), assigned.map((a) => a.rev)],
     );
     await tx.run(`UPDATE counters SET v = $1 WHERE name = 'seq'`, [seq]);
     return outcomes;

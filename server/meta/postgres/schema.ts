@@ -158,6 +158,20 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE ingest_log ADD COLUMN body bytea;
     `,
   },
+  {
+    version: 5,
+    description: 'documents: every revision ever assigned, to recognise late retries',
+    sql: `
+      CREATE TABLE doc_revisions (
+        id text NOT NULL,
+        rev text NOT NULL,
+        PRIMARY KEY (id, rev)
+      );
+      INSERT INTO doc_revisions (id, rev) SELECT id, rev FROM docs;
+      INSERT INTO doc_revisions (id, rev)
+        SELECT id, prev_rev FROM docs WHERE prev_rev IS NOT NULL ON CONFLICT DO NOTHING;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -87,6 +87,23 @@ export function documentStatements(db: Database.Database, seq: Sequence): Docume
        site = excluded.site, type = excluded.type, body = excluded.body,
        prev_rev = excluded.prev_rev, prev_deleted = excluded.prev_deleted`,
   );
+  const addRevision = db.prepare<{ id: string; rev: string }>(
+    `INSERT OR IGNORE INTO doc_revisions (id, rev) VALUES (@id, @rev)`,
+  );
+  const hadRevision = db
+    .prepare<{ id: string; rev: string }, number>(
+      `SELECT 1 FROM doc_revisions WHERE id = @id AND rev = @rev`,
+    )
+    .pluck();
+  /** Whether this write, conditional on `assumed`, was applied before (and replaced since). */
+  const appliedBefore = (
+    id: string,
+    assumed: string | null | undefined,
+    body: string,
+    deleted: boolean,
+  ): boolean =>
+    isRevision(assumed) &&
+    hadRevision.get({ id, rev: nextRevisionOfJson(assumed, body, deleted) }) !== undefined;
   // A tombstone keeps the last body, site and type, so site filters still route it.
   const tombstone = db.prepare<{ id: string; rev: string; seq: number; prev_rev: string }>(
     `UPDATE docs SET rev = @rev, seq = @seq, deleted = 1, prev_rev = @prev_rev, prev_deleted = 0
@@ -193,8 +210,14 @@ export function documentStatements(db: Database.Database, seq: Sequence): Docume
     if (current !== undefined && isReplay(current, assumed, body, false)) {
       return { id, ok: true, rev: current.rev, seq: current.seq, replayed: true };
     }
-    if (!holds) return { id, ok: false, current: current === undefined ? null : toStored(current) };
+    if (!holds) {
+      if (current === undefined) return { id, ok: false, current: null };
+      return appliedBefore(id, assumed, body, false)
+        ? { id, ok: false, current: toStored(current), applied: true }
+        : { id, ok: false, current: toStored(current) };
+    }
     const rev = nextRevisionOfJson(current?.rev ?? null, body, false);
+    addRevision.run({ id, rev });
     const next = seq.next();
     put.run({
       id,
@@ -223,10 +246,17 @@ export function documentStatements(db: Database.Database, seq: Sequence): Docume
       if (holds || isReplay(current, assumed, DELETION_BODY, true)) {
         return { id, ok: true, rev: current.rev, seq: current.seq, replayed: true };
       }
-      return { id, ok: false, current: toStored(current) };
+      return appliedBefore(id, assumed, DELETION_BODY, true)
+        ? { id, ok: false, current: toStored(current), applied: true }
+        : { id, ok: false, current: toStored(current) };
     }
-    if (!holds) return { id, ok: false, current: toStored(current) };
+    if (!holds) {
+      return appliedBefore(id, assumed, DELETION_BODY, true)
+        ? { id, ok: false, current: toStored(current), applied: true }
+        : { id, ok: false, current: toStored(current) };
+    }
     const rev = nextRevisionOfJson(current.rev, DELETION_BODY, true);
+    addRevision.run({ id, rev });
     const next = seq.next();
     tombstone.run({ id, rev, seq: next, prev_rev: current.rev });
     return { id, ok: true, rev, seq: next, replayed: false };

@@ -147,6 +147,22 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE ingest_log ADD COLUMN body BLOB;
     `,
   },
+  {
+    version: 5,
+    description: 'documents: every revision ever assigned, to recognise late retries',
+    sql: `
+      -- A push applied whose answer was lost, retried after someone else replaced it, is
+      -- recognised here (docs/lake-api.md, "Documents and sync"): (id, rev) of every write.
+      CREATE TABLE doc_revisions (
+        id TEXT NOT NULL,
+        rev TEXT NOT NULL,
+        PRIMARY KEY (id, rev)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO doc_revisions (id, rev) SELECT id, rev FROM docs;
+      INSERT OR IGNORE INTO doc_revisions (id, rev)
+        SELECT id, prev_rev FROM docs WHERE prev_rev IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -3,6 +3,7 @@
 import { defineGadget, type GadgetHandle, html } from '../runtime/index.ts';
 import { icon } from '../icons.ts';
 import { type Route, routeFor, routes } from '../routes.ts';
+import type { SyncClient } from '../sync-screen/sync-client.ts';
 import type { updatePromptGadget } from '../update-prompt/update-prompt.gadget.ts';
 
 interface Toast {
@@ -18,9 +19,10 @@ interface AppState {
 const toastMs = 4000;
 let nextToast = 1;
 
-/** The hook the page uses to activate a waiting service worker (set by main.ts). */
+/** What the page gives the app (main.ts): the service worker's update hook, the sync client. */
 export interface AppHooks {
   applyUpdate(): void;
+  syncClient(): SyncClient;
 }
 
 export function createAppGadget(hooks: AppHooks) {
@@ -47,6 +49,7 @@ export function createAppGadget(hooks: AppHooks) {
       applyUpdate: () => {
         hooks.applyUpdate();
       },
+      syncClient: () => hooks.syncClient(),
     },
     render: (g) => {
       const current = routeFor(g.state.path);
@@ -58,11 +61,15 @@ export function createAppGadget(hooks: AppHooks) {
         </header>
         <div class="update-slot" data-gadget="fl-update-prompt" data-gadget-scope="update"></div>
         <main class="screen" id="main">
-          <div
-            data-gadget="fl-placeholder-screen"
-            data-gadget-scope="${`screen:${current?.path ?? g.state.path}`}"
-            data-route="${g.state.path}"
-          ></div>
+          ${
+            current?.path === '/sync'
+              ? html`<div data-gadget="fl-sync-screen" data-gadget-scope="screen:/sync"></div>`
+              : html`<div
+                  data-gadget="fl-placeholder-screen"
+                  data-gadget-scope="${`screen:${current?.path ?? g.state.path}`}"
+                  data-route="${g.state.path}"
+                ></div>`
+          }
         </main>
         <nav class="tabs" aria-label="Screens">${routes.map((route) => tab(route, current))}</nav>
         <div class="toast-region" aria-live="polite">

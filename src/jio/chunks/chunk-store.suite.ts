@@ -157,6 +157,24 @@ export function runChunkStoreConformance(name: string, target: ChunkStoreTarget)
     );
 
     it(
+      'lists every chunk it holds, whatever its state',
+      withStore(async (store) => {
+        const mine = await chunk(9);
+        const cached = await chunk(10);
+        expect(await store.list()).toEqual([]);
+        await store.put([mine], { unsynced: true });
+        await store.put([cached]);
+        const listed = await store.list();
+        expect(listed.map((info) => info.sha256).sort()).toEqual(
+          [mine.sha256, cached.sha256].sort(),
+        );
+        expect(listed.find((info) => info.sha256 === mine.sha256)?.unsynced).toBe(true);
+        await store.delete([mine.sha256]);
+        expect((await store.list()).map((info) => info.sha256)).toEqual([cached.sha256]);
+      }),
+    );
+
+    it(
       'evicts raw levels before coarse ones, least recently used first, never pinned chunks',
       withStore(async (store, clock) => {
         const raw1 = await chunk(10, 1000, { signalId: 's', level: 0 });

@@ -164,6 +164,13 @@ export class IndexedDbChunkStore implements ChunkStore {
     );
   }
 
+  async list(options?: CallOptions): Promise<ChunkInfo[]> {
+    options?.signal?.throwIfAborted();
+    await this.#flushTouches();
+    const rows = await runIdb('listing chunks', () => this.db.chunkMeta.toArray());
+    return rows.map(toInfo);
+  }
+
   async listUnsynced(limit = 1000, options?: CallOptions): Promise<ChunkInfo[]> {
     options?.signal?.throwIfAborted();
     await this.#flushTouches();

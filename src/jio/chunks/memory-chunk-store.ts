@@ -102,6 +102,11 @@ export class MemoryChunkStore implements ChunkStore {
     }
   }
 
+  async list(options?: CallOptions): Promise<ChunkInfo[]> {
+    this.#check(options);
+    return [...this.#chunks.values()].map((chunk) => structuredClone(chunk.info));
+  }
+
   async listUnsynced(limit = 1000, options?: CallOptions): Promise<ChunkInfo[]> {
     this.#check(options);
     return [...this.#chunks.values()]

@@ -68,6 +68,8 @@ export interface ChunkStore {
   delete(hashes: readonly string[], options?: CallOptions): Promise<void>;
   /** The lake acknowledged these chunks: they become evictable. */
   markSynced(hashes: readonly string[], options?: CallOptions): Promise<void>;
+  /** Every chunk held (the purge of another user's data needs them all). */
+  list(options?: CallOptions): Promise<ChunkInfo[]>;
   /** Unsynced chunks, oldest use first. */
   listUnsynced(limit?: number, options?: CallOptions): Promise<ChunkInfo[]>;
   /** Pins chunks to a kit (adds to what the kit pins). */

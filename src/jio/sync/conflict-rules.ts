@@ -109,8 +109,25 @@ export type Resolution =
     }
   | { kind: 'bug'; detail: string };
 
-/** The resolution of a conflict between the local version and what the lake holds. */
-export function resolveConflict(id: string, local: LocalSide, lake: LakeState): Resolution {
+/**
+ * The resolution of a conflict between the local version and what the lake holds. `applied`:
+ * the lake says this very write was applied earlier and replaced since (a retry that arrived
+ * late) — the replacement already saw it, so the lake's version is simply adopted.
+ */
+export function resolveConflict(
+  id: string,
+  local: LocalSide,
+  lake: LakeState,
+  applied = false,
+): Resolution {
+  if (applied && lake.kind !== 'absent') {
+    return {
+      kind: 'adopt',
+      masterRev: lake.rev,
+      lake: lake.kind === 'deleted' ? { deleted: true } : { deleted: false, content: lake.content },
+      detail: 'applied earlier, replaced since: the lake version is adopted',
+    };
+  }
   if (lake.kind === 'absent') {
     // The lake has nothing (it never had it, or the assumed revision was wrong): create it.
     return local.deleted

@@ -6,7 +6,7 @@ import { createMemoryData, MemoryStorage } from '../storages/memory.ts';
 import { StorageBudget, type StorageManagerLike } from './storage-budget.ts';
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

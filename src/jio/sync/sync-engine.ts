@@ -52,6 +52,22 @@ export interface SyncResult {
   pending: number;
 }
 
+/** Progress of the chunks one step moves (a page's uploads, one fetchChunks call). */
+export interface ChunkTransfer {
+  direction: 'upload' | 'download';
+  doneBytes: number;
+  totalBytes: number;
+}
+
+/** A local change waiting for the lake, as `outbox()` lists it. */
+export interface OutboxItem {
+  id: string;
+  rev: string;
+  deleted: boolean;
+  /** The content pushed (absent for a deletion). */
+  doc?: Record<string, unknown>;
+}
+
 /** One local change waiting for the lake. */
 interface OutboxEntry {
   rev: string;
@@ -75,6 +91,7 @@ export class SyncEngine {
   #localSince: number | string = 0;
   readonly #outbox = new Map<string, OutboxEntry>();
   #running: Promise<unknown> = Promise.resolve();
+  #transfer: ChunkTransfer | undefined;
 
   constructor(options: SyncEngineOptions) {
     this.#local = options.local;
@@ -83,6 +100,11 @@ export class SyncEngine {
     this.#report = options.report;
     this.#chunks = options.chunks;
     this.#batchSize = options.batchSize ?? 500;
+  }
+
+  /** The chunk transfer under way, for progress bars (undefined when none). */
+  get transfer(): ChunkTransfer | undefined {
+    return this.#transfer === undefined ? undefined : { ...this.#transfer };
   }
 
   get report(): SyncReport {
@@ -100,13 +122,24 @@ export class SyncEngine {
     return run;
   }
 
-  /** Ids of local changes the lake has not acknowledged (after a scan of local changes). */
-  async outbox(options?: CallOptions): Promise<{ id: string; rev: string; deleted: boolean }[]> {
+  /**
+   * Forgets this session's view of the local changes: the next cycle rescans them all. For
+   * after the local documents or the sync state were changed behind the engine's back (a user
+   * switch, a purge).
+   */
+  reset(): void {
+    this.#outbox.clear();
+    this.#localSince = 0;
+  }
+
+  /** Local changes the lake has not acknowledged (after a scan of local changes). */
+  async outbox(options?: CallOptions): Promise<OutboxItem[]> {
     await this.#scanLocal(options);
     return [...this.#outbox].map(([id, entry]) => ({
       id,
       rev: entry.rev,
       deleted: entry.doc === undefined,
+      ...(entry.doc === undefined ? {} : { doc: entry.doc }),
     }));
   }
 
@@ -127,14 +160,27 @@ export class SyncEngine {
     }
     const { store, remote } = this.#chunks;
     const held = await store.has(hashes, options);
+    const missing = hashes.filter((_hash, index) => held[index] !== true);
     let bytes = 0;
-    for (const [index, sha256] of hashes.entries()) {
-      if (held[index] === true) continue;
-      const data = await remote.download(sha256, options);
-      // The download verified these bytes against sha256 in this process, a moment ago.
-      await store.put([{ sha256, bytes: data, owner }], { ...options, verified: true });
-      bytes += data.byteLength;
-      this.#report.add({ kind: 'chunk-downloaded', id: sha256, bytes: data.byteLength });
+    const transfer: ChunkTransfer = { direction: 'download', doneBytes: 0, totalBytes: 0 };
+    this.#transfer = transfer;
+    try {
+      for (const sha256 of missing) {
+        const data = await remote.download(sha256, {
+          ...options,
+          onProgress: (progress) => {
+            transfer.doneBytes = bytes + progress.bytesDone;
+            transfer.totalBytes = Math.max(transfer.totalBytes, bytes + progress.bytesTotal);
+          },
+        });
+        // The download verified these bytes against sha256 in this process, a moment ago.
+        await store.put([{ sha256, bytes: data, owner }], { ...options, verified: true });
+        bytes += data.byteLength;
+        transfer.doneBytes = bytes;
+        this.#report.add({ kind: 'chunk-downloaded', id: sha256, bytes: data.byteLength });
+      }
+    } finally {
+      this.#transfer = undefined;
     }
     return bytes;
   }
@@ -303,7 +349,12 @@ export class SyncEngine {
         continue;
       }
       if (answer.error.code === 'conflict') {
-        const resolution = resolveConflict(id, localSide(entry), lakeStateOf(answer.error.current));
+        const resolution = resolveConflict(
+          id,
+          localSide(entry),
+          lakeStateOf(answer.error.current),
+          answer.error.reason === 'applied_then_replaced',
+        );
         result.conflicts++;
         progress = this.#apply(id, entry, meta, resolution, updates, keep, adopt) || progress;
         if (resolution.kind === 'bug') skipped.add(id);
@@ -427,18 +478,33 @@ export class SyncEngine {
       const unsynced = infos
         .filter((info) => info?.unsynced === true)
         .map((info) => info?.sha256 ?? '');
-      for (const sha256 of unsynced) {
-        const probe = await remote.probe(sha256, options);
-        if (probe.stored) continue;
-        const [bytes] = await store.get([sha256], options);
-        if (bytes === undefined) continue;
-        const sent = await remote.upload(sha256, bytes, options);
-        this.#report.add({
-          kind: 'chunk-uploaded',
-          id: sha256,
-          bytes: sent.bytesSent,
-          detail: sent.status,
-        });
+      const transfer: ChunkTransfer = { direction: 'upload', doneBytes: 0, totalBytes: 0 };
+      for (const info of infos) if (info?.unsynced === true) transfer.totalBytes += info.byteLength;
+      this.#transfer = transfer;
+      try {
+        for (const sha256 of unsynced) {
+          const probe = await remote.probe(sha256, options);
+          const [bytes] = probe.stored ? [] : await store.get([sha256], options);
+          const before = transfer.doneBytes;
+          if (bytes !== undefined) {
+            const sent = await remote.upload(sha256, bytes, {
+              ...options,
+              onProgress: (progress) => {
+                transfer.doneBytes = before + progress.bytesDone;
+              },
+            });
+            this.#report.add({
+              kind: 'chunk-uploaded',
+              id: sha256,
+              bytes: sent.bytesSent,
+              detail: sent.status,
+            });
+          }
+          const size = infos.find((info) => info?.sha256 === sha256)?.byteLength ?? 0;
+          transfer.doneBytes = before + size;
+        }
+      } finally {
+        this.#transfer = undefined;
       }
       byPage.set(id, unsynced);
     }

@@ -27,6 +27,8 @@ export interface SchedulerStatus {
   lastError?: { code: string; reason?: string; message: string };
   /** Device time of the last cycle that succeeded. */
   lastSuccessAt?: number;
+  /** Device time the latest cycle started (so a caller can wait for one after its request). */
+  lastStartedAt?: number;
 }
 
 export interface SchedulerOptions {
@@ -112,12 +114,19 @@ export class SyncScheduler {
   }
 
   async #cycle(reason: SyncTrigger): Promise<void> {
-    this.#set({ state: 'syncing' });
+    this.#set({ state: 'syncing', lastStartedAt: this.#options.now() });
     try {
       const result = await this.#options.run(reason);
       if (this.#status.state === 'stopped') return;
       const now = this.#options.now();
-      this.#status = { state: 'idle', failures: 0, lastResult: result, lastSuccessAt: now };
+      this.#status = {
+        ...this.#status,
+        state: 'idle',
+        failures: 0,
+        lastResult: result,
+        lastSuccessAt: now,
+      };
+      delete this.#status.lastError;
       // Work that arrived during the cycle runs at once; otherwise the next timed cycle.
       this.#plan(this.#options.periodMs, 'idle');
     } catch (error) {

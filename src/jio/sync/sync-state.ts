@@ -122,13 +122,28 @@ export class SyncState {
     if (checkpoint !== undefined) this.#checkpoint = checkpoint;
   }
 
-  /** Forgets everything (the user signed out of this lake and their data was purged). */
+  /** Forgets what it knew of these documents (purged locally: a later pull brings them back). */
+  async forget(docIds: readonly string[]): Promise<void> {
+    if (docIds.length === 0) return;
+    const items: BulkWriteItem[] = await Promise.all(
+      docIds.map(async (docId) => ({ id: await metaKey(docId), deleted: true })),
+    );
+    for (const result of await this.storage.bulkWrite(items)) {
+      if (!result.ok && result.error.code !== 'not_found') {
+        throw new Error(`sync state: cannot forget ${result.id}: ${result.error.message}`);
+      }
+    }
+    for (const docId of docIds) this.#meta.delete(docId);
+  }
+
+  /** Forgets everything (another user signed in here; the previous one's data was put aside). */
   async clear(): Promise<void> {
     const { data } = await this.storage.allDocs();
     const results = await this.storage.bulkWrite(
       data.rows
-        // Device settings (the storage budget) outlive a change of user.
-        .filter((row) => !row.id.startsWith('setting/'))
+        // Device settings (the storage budget) and the outboxes put aside for other users
+        // outlive a change of user.
+        .filter((row) => !row.id.startsWith('setting/') && !row.id.startsWith('parked/'))
         .map((row) => ({ id: row.id, deleted: true })),
     );
     const failed = results.find((result) => !result.ok);

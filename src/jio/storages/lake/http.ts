@@ -41,7 +41,7 @@ export interface LakeHttpOptions {
 }
 
 export interface LakeRequest {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
   /** Path under the base, already percent-encoded, starting with `/api/`. */
   path: string;
   query?: Record<string, string | undefined>;

@@ -9,6 +9,15 @@ import type { LakeHttpOptions, VersionMismatch } from './http.ts';
 import { LakeStorage } from './lake-storage.ts';
 
 export { LakeStorage, SHA256_HEADER } from './lake-storage.ts';
+export { LakeChunks } from './lake-chunks.ts';
+export type {
+  ChunkDownloadOptions,
+  ChunkProbeResult,
+  ChunkTransferProgress,
+  ChunkUploadOptions,
+  LakeChunksOptions,
+  UploadResult,
+} from './lake-chunks.ts';
 export type { LakeHttpOptions as LakeStorageOptions, VersionMismatch } from './http.ts';
 
 export interface LakeSpec {

@@ -1,0 +1,152 @@
+// Offline → online, as a technician lives it: sign in, lose the network, record a note and a
+// signal (a chunk over 1 MiB), reload the app with no network (the work is still there and
+// waiting), get the network back, and watch it arrive in the lake — and in a second browser
+// signed in as another user.
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+
+/** What the app exposes as `window.fieldlake` (src/app-storage.ts), as far as these tests use it. */
+interface FieldlakeHandle {
+  local: {
+    put(id: string, doc: Record<string, unknown>): Promise<string>;
+    get(id: string): Promise<Record<string, unknown>>;
+  };
+  signals: {
+    create(id: string, spec: Record<string, unknown>): Promise<unknown>;
+    append(id: string, values: Float32Array, options: { unsynced: boolean }): Promise<unknown>;
+  };
+}
+
+function headline(page: Page) {
+  return page.locator('.sync-headline');
+}
+
+const SAMPLES = 300_000; // float32 with 2^18-sample chunks: one full 1 MiB chunk and a tail
+
+test('offline work survives a reload and reaches the lake and a second browser', async ({
+  shell,
+  page,
+  lake,
+  context,
+  browser,
+}, testInfo) => {
+  await page.goto(lake.signInLink);
+  await shell.waitForServiceWorker();
+  await shell.press(shell.tab('Sync'));
+  await expect(shell.screenTitle).toHaveText('Sync');
+  await expect(headline(page)).toHaveText('Everything is synced.', { timeout: 20_000 });
+
+  await context.setOffline(true);
+  await expect(shell.connectivity).toHaveText('Offline');
+  await page.evaluate(async (samples) => {
+    const app = (window as unknown as { fieldlake: FieldlakeHandle }).fieldlake;
+    await app.local.put('site/e2e', { type: 'site', name: 'E2E site' });
+    await app.local.put('asset-e2e', { type: 'asset', site: 'site/e2e', name: 'Pump 3' });
+    await app.local.put('ds-e2e', { type: 'dataset', assetId: 'asset-e2e', name: 'Visit' });
+    await app.local.put('note-e2e', {
+      type: 'annotation',
+      datasetId: 'ds-e2e',
+      text: 'bearing noise at 3 kHz',
+    });
+    await app.signals.create('ds-e2e/vibration', {
+      datasetId: 'ds-e2e',
+      name: 'vibration',
+      dtype: 'float32',
+      chunkLength: 2 ** 18,
+      sampleRate: 1000,
+    });
+    const values = new Float32Array(samples);
+    for (let i = 0; i < samples; i++) values[i] = Math.sin(i / 10);
+    await app.signals.append('ds-e2e/vibration', values, { unsynced: true });
+  }, SAMPLES);
+
+  // A reload with no network: the shell comes from the service worker, the work from IndexedDB.
+  await page.reload();
+  await expect(shell.screenTitle).toHaveText('Sync');
+  await expect(headline(page)).toContainText('kept on this device', { timeout: 20_000 });
+  await expect(page.locator('.sync-datasets tr[data-dataset="ds-e2e"]')).toBeVisible();
+  await shell.screenshot('sync-offline-pending');
+  const kept = await page.evaluate(async () => {
+    const app = (window as unknown as { fieldlake: FieldlakeHandle }).fieldlake;
+    return (await app.local.get('note-e2e')).text;
+  });
+  expect(kept).toBe('bearing noise at 3 kHz');
+
+  await context.setOffline(false);
+  await expect(headline(page)).toHaveText('Everything is synced.', { timeout: 30_000 });
+  await shell.screenshot('sync-online-synced');
+  const note = await page.request.get(`${lake.url}/api/docs/note-e2e`);
+  expect(await note.json()).toMatchObject({ text: 'bearing noise at 3 kHz' });
+  const signal = await page.request.get(
+    `${lake.url}/api/docs/${encodeURIComponent('ds-e2e/vibration')}`,
+  );
+  expect(await signal.json()).toMatchObject({ length: SAMPLES });
+  const page0 = (await (
+    await page.request.get(
+      `${lake.url}/api/docs/${encodeURIComponent('ds-e2e/vibration/manifest/0')}`,
+    )
+  ).json()) as { entries: { sha256: string }[] };
+  expect(page0.entries).toHaveLength(2);
+  for (const entry of page0.entries) {
+    const chunk = await page.request.get(`${lake.url}/api/chunks/${entry.sha256}`);
+    expect(chunk.status()).toBe(200);
+  }
+
+  // Another user, in another browser, sees it arrive.
+  const created = await page.request.post(`${lake.url}/api/users`, {
+    data: { name: 'second', role: 'analyst' },
+  });
+  const { link } = (await created.json()) as { link: string };
+  const other = await browser.newContext({
+    viewport: testInfo.project.use.viewport ?? null,
+    hasTouch: testInfo.project.use.hasTouch ?? false,
+  });
+  try {
+    const second = await other.newPage();
+    await second.goto(link.replace(/^https?:\/\/[^/]+/, lake.url));
+    await second.goto(`${lake.url}/sync`);
+    await expect(headline(second)).toHaveText('Everything is synced.', { timeout: 30_000 });
+    const seen = await second.evaluate(async () => {
+      const app = (window as unknown as { fieldlake: FieldlakeHandle }).fieldlake;
+      return {
+        note: (await app.local.get('note-e2e')).text,
+        length: (await app.local.get('ds-e2e/vibration')).length,
+      };
+    });
+    expect(seen).toEqual({ note: 'bearing noise at 3 kHz', length: SAMPLES });
+  } finally {
+    await other.close();
+  }
+  expect(shell.pageErrors).toEqual([]);
+});
+
+test('the Sync screen asks to sign in again when the session has ended, and keeps the work', async ({
+  shell,
+  page,
+  lake,
+}) => {
+  await page.goto(lake.signInLink);
+  await shell.press(shell.tab('Sync'));
+  await expect(headline(page)).toHaveText('Everything is synced.', { timeout: 20_000 });
+  await page.evaluate(async () => {
+    const app = (window as unknown as { fieldlake: FieldlakeHandle }).fieldlake;
+    await app.local.put('note-after', { type: 'note', text: 'written after the session ended' });
+  });
+  const password = 'correct horse battery staple';
+  expect(
+    (await page.request.put(`${lake.url}/api/session/password`, { data: { password } })).ok(),
+  ).toBe(true);
+  // The session ends (signed out elsewhere, or expired): the lake now answers 401.
+  await page.request.delete(`${lake.url}/api/session`);
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(headline(page)).toContainText('sign in again', { timeout: 20_000 });
+  await expect(headline(page)).toContainText('1 unsynced change kept on this device');
+  await shell.screenshot('sync-sign-in-again');
+  await page.getByLabel('Name').fill('admin');
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await shell.press(page.getByRole('button', { name: 'Sign in' }));
+  await expect(headline(page)).toHaveText('Everything is synced.', { timeout: 20_000 });
+  const note = await page.request.get(`${lake.url}/api/docs/note-after`);
+  expect(await note.json()).toMatchObject({ text: 'written after the session ended' });
+  expect(shell.pageErrors).toEqual([]);
+});

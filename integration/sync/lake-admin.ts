@@ -1,0 +1,99 @@
+// What an administrator does on the lake before a scenario — a site, an asset, technicians
+// with sessions — and what a checker reads afterwards, straight to the lake (never through the
+// fault proxy, so setup and verification are not the thing under test).
+import { createHash } from 'node:crypto';
+
+export interface LakeAddress {
+  /** The lake itself, not the proxy. */
+  url: string;
+  adminToken: string;
+}
+
+async function call(
+  lake: LakeAddress,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const response = await fetch(`${lake.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${String(response.status)} ${text}`);
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
+}
+
+export async function putDoc(
+  lake: LakeAddress,
+  id: string,
+  doc: Record<string, unknown>,
+): Promise<void> {
+  await call(lake, lake.adminToken, 'PUT', `/api/docs/${encodeURIComponent(id)}`, doc);
+}
+
+/** A user of `role` on `sites`, signed in: answers its session's bearer secret. */
+export async function addUser(
+  lake: LakeAddress,
+  name: string,
+  role: 'technician' | 'analyst' | 'admin',
+  sites: string[],
+): Promise<string> {
+  const created = (await call(lake, lake.adminToken, 'POST', '/api/users', {
+    name,
+    role,
+    sites,
+  })) as { link: string };
+  const secret = new URL(created.link).searchParams.get('token');
+  const response = await fetch(`${lake.url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: secret }),
+  });
+  if (!response.ok) throw new Error(`sign-in of ${name}: ${String(response.status)}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Every live document `token` may see, by id, without `_rev` (the change feed from 0). */
+export async function lakeDocs(
+  lake: LakeAddress,
+  token: string,
+): Promise<Map<string, Record<string, unknown>>> {
+  const docs = new Map<string, Record<string, unknown>>();
+  let since: number | string = 0;
+  for (;;) {
+    const page = (await call(
+      lake,
+      token,
+      'GET',
+      `/api/changes?since=${encodeURIComponent(String(since))}&limit=1000&include_docs=true`,
+    )) as {
+      results: { id: string; deleted: boolean; doc?: Record<string, unknown> }[];
+      last_seq: number | string;
+    };
+    for (const change of page.results) {
+      if (change.deleted || change.doc === undefined) docs.delete(change.id);
+      else {
+        const { _rev: _ignored, ...content } = change.doc;
+        docs.set(change.id, content);
+      }
+    }
+    since = page.last_seq;
+    if (page.results.length === 0) return docs;
+  }
+}
+
+/** Whether the lake holds the chunk with exactly the bytes its hash names. */
+export async function lakeChunkIntact(lake: LakeAddress, sha256: string): Promise<boolean> {
+  const response = await fetch(`${lake.url}/api/chunks/${sha256}`, {
+    headers: { authorization: `Bearer ${lake.adminToken}` },
+  });
+  if (!response.ok) return false;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return createHash('sha256').update(bytes).digest('hex') === sha256;
+}
