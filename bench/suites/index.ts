@@ -5,6 +5,7 @@ import { httpServer } from './http-server.bench.ts';
 import { ingest } from './ingest.bench.ts';
 import { lake } from './lake.bench.ts';
 import { storage } from './storage.bench.ts';
+import { syncSoak } from './sync-soak.bench.ts';
 import { workerTransfer } from './worker-transfer.bench.ts';
 
 export const suites: readonly BenchDefinition[] = [
@@ -14,4 +15,5 @@ export const suites: readonly BenchDefinition[] = [
   storage,
   lake,
   ingest,
+  syncSoak,
 ];

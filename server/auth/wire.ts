@@ -2,7 +2,11 @@
 // session's shapes are shared with the browser (src/shared/wire/session.ts).
 import type { WireSessionUser } from '../../src/shared/wire/session.ts';
 
-export type { SessionCreated, SessionInfo, WireSessionUser } from '../../src/shared/wire/session.ts';
+export type {
+  SessionCreated,
+  SessionInfo,
+  WireSessionUser,
+} from '../../src/shared/wire/session.ts';
 
 export interface WireUser extends WireSessionUser {
   disabled: boolean;

@@ -251,8 +251,18 @@ export class SyncEngine {
       const updates = new Map<string, DocSyncMeta>();
       for (const change of page.results) {
         const meta = this.#state.meta(change.id);
-        // A local change waits for its push, which meets the lake's version as a conflict.
-        if (this.#outbox.has(change.id) || meta?.masterRev === change.rev) continue;
+        if (meta?.masterRev === change.rev) continue;
+        // A local change waits for its push, which meets the lake's version as a conflict —
+        // except a local deletion of something the lake never had from here (a purge, a
+        // document made and deleted offline): it has nothing to push, and the lake's
+        // document simply arrives.
+        const waiting = this.#outbox.get(change.id);
+        if (
+          waiting !== undefined &&
+          !(waiting.doc === undefined && (meta?.masterRev ?? null) === null)
+        ) {
+          continue;
+        }
         if (change.deleted) {
           if (meta?.localRev === undefined || meta.localRev === null) {
             updates.set(change.id, { masterRev: change.rev, localRev: null });
