@@ -112,15 +112,32 @@ export type Resolution =
 /**
  * The resolution of a conflict between the local version and what the lake holds. `applied`:
  * the lake says this very write was applied earlier and replaced since (a retry that arrived
- * late) — the replacement already saw it, so the lake's version is simply adopted.
+ * late) — the replacement already saw it, so the lake's version is simply adopted. `own`: the
+ * lake's version is one this device pushed (its answer lost) — no one else wrote it.
  */
 export function resolveConflict(
   id: string,
   local: LocalSide,
   lake: LakeState,
-  applied = false,
+  from: { applied?: boolean; own?: boolean } = {},
 ): Resolution {
-  if (applied && lake.kind !== 'absent') {
+  if (from.own === true && lake.kind !== 'absent') {
+    // The lake holds an earlier push of this device whose answer was lost; the document
+    // changed here since. Nobody else is involved: push the newer version over it.
+    const same =
+      lake.kind === 'deleted'
+        ? local.deleted
+        : !local.deleted && sameContent(local.content, lake.content);
+    return same
+      ? { kind: 'settled', masterRev: lake.rev }
+      : {
+          kind: 'repush',
+          masterRev: lake.rev,
+          detail:
+            'the lake holds an earlier push of this device (its answer was lost): pushed again over it',
+        };
+  }
+  if (from.applied === true && lake.kind !== 'absent') {
     return {
       kind: 'adopt',
       masterRev: lake.rev,

@@ -167,13 +167,18 @@ describe('sync engine', () => {
     const remote = new LosingRemote(createMemoryData());
     const a = await device(remote);
     for (let i = 0; i < 10; i++) await a.local.put(`x/${i}`, { type: 'note', n: i });
+    // One lost answer: the request is retried within the cycle and recognised as applied.
     remote.loseNext = 1;
+    expect((await a.engine.sync()).pending).toBe(0);
+    for (let i = 10; i < 20; i++) await a.local.put(`x/${String(i)}`, { type: 'note', n: i });
+    // More lost answers than retries: the cycle stops, and the next one settles it.
+    remote.loseNext = 4;
     await expect(a.engine.sync()).rejects.toMatchObject({ code: 'unavailable' });
     expect(a.engine.report.counters.offline).toBe(1);
     const again = await a.engine.sync();
     expect(again.pending).toBe(0);
     const stored = await contents(remote);
-    expect(Object.keys(stored)).toHaveLength(10);
+    expect(Object.keys(stored)).toHaveLength(20);
     // Settled as "same content", not duplicated as a fork or history.
     expect(Object.values(stored).every((doc) => doc.type === 'note')).toBe(true);
   });

@@ -22,6 +22,7 @@ import {
   type Resolution,
   resolveConflict,
 } from './conflict-rules.ts';
+import { lakeRevision } from './lake-revision.ts';
 import { orderForPush } from './push-order.ts';
 import type { RemoteChunks } from './remote-chunks.ts';
 import type { SyncReport } from './sync-report.ts';
@@ -77,6 +78,13 @@ interface OutboxEntry {
 
 /** Failures that a later push in the same cycle can cure (a parent or chunks arrive). */
 const retryableReasons = new Set(['unknown_parent', 'missing_chunks']);
+/** Pushes of one document remembered (its own lost answers recognised up to this many back). */
+const MAX_SENT = 8;
+/** Waits between retries of one request after a network failure. */
+const RETRY_DELAYS_MS = [100, 300, 900];
+/** `unavailable` reasons that retrying within a cycle cannot cure. */
+const permanentReasons = new Set(['lake_too_old', 'lake_too_new', 'not_a_lake', 'closed']);
+
 /** Rounds over the outbox per cycle: each round must make progress to earn the next. */
 const MAX_ROUNDS = 8;
 
@@ -92,6 +100,8 @@ export class SyncEngine {
   readonly #outbox = new Map<string, OutboxEntry>();
   #running: Promise<unknown> = Promise.resolve();
   #transfer: ChunkTransfer | undefined;
+  /** A cycle or scan runs (see #serial). */
+  #busy = false;
 
   constructor(options: SyncEngineOptions) {
     this.#local = options.local;
@@ -117,7 +127,19 @@ export class SyncEngine {
 
   /** One cycle; cycles never overlap (a second call waits for the first). */
   sync(options: SyncOptions = {}): Promise<SyncResult> {
-    const run = this.#running.then(() => this.#cycle(options));
+    return this.#serial(() => this.#cycle(options));
+  }
+
+  /** Runs work after everything queued before it: cycles and outbox scans never interleave. */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#running.then(async () => {
+      this.#busy = true;
+      try {
+        return await work();
+      } finally {
+        this.#busy = false;
+      }
+    });
     this.#running = run.catch(() => undefined);
     return run;
   }
@@ -134,7 +156,9 @@ export class SyncEngine {
 
   /** Local changes the lake has not acknowledged (after a scan of local changes). */
   async outbox(options?: CallOptions): Promise<OutboxItem[]> {
-    await this.#scanLocal(options);
+    // During a cycle (a status refresh while sync runs), the outbox as the cycle last saw it:
+    // a scan beside the cycle's own would race with its bookkeeping.
+    if (!this.#busy) await this.#serial(() => this.#scanLocal(options));
     return [...this.#outbox].map(([id, entry]) => ({
       id,
       rev: entry.rev,
@@ -166,13 +190,15 @@ export class SyncEngine {
     this.#transfer = transfer;
     try {
       for (const sha256 of missing) {
-        const data = await remote.download(sha256, {
-          ...options,
-          onProgress: (progress) => {
-            transfer.doneBytes = bytes + progress.bytesDone;
-            transfer.totalBytes = Math.max(transfer.totalBytes, bytes + progress.bytesTotal);
-          },
-        });
+        const data = await this.#retry(options, () =>
+          remote.download(sha256, {
+            ...options,
+            onProgress: (progress) => {
+              transfer.doneBytes = bytes + progress.bytesDone;
+              transfer.totalBytes = Math.max(transfer.totalBytes, bytes + progress.bytesTotal);
+            },
+          }),
+        );
         // The download verified these bytes against sha256 in this process, a moment ago.
         await store.put([{ sha256, bytes: data, owner }], { ...options, verified: true });
         bytes += data.byteLength;
@@ -183,6 +209,31 @@ export class SyncEngine {
       this.#transfer = undefined;
     }
     return bytes;
+  }
+
+  /**
+   * Runs a request of the lake again after a network failure (up to 3 times, 0.1, 0.3 and
+   * 0.9 s apart): every request of the protocol is idempotent, and a dropped connection is far
+   * more common than a lake that is down — so a cycle does not start over for one lost packet.
+   * A lake of another version, or an abort, is not retried.
+   */
+  async #retry<T>(options: CallOptions, request: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        const reason = isJioError(error) ? error.details.reason : undefined;
+        // Network failures, and 5xx pages of a proxy or gateway in front of the lake.
+        const transient =
+          reason !== undefined &&
+          ((isJioError(error, 'unavailable') && !permanentReasons.has(reason)) ||
+            /^http_5\d\d$/.test(reason));
+        if (!transient || attempt >= RETRY_DELAYS_MS.length || options.signal?.aborted === true) {
+          throw error;
+        }
+        await delay(RETRY_DELAYS_MS[attempt] ?? 0, options.signal);
+      }
+    }
   }
 
   async #cycle(options: SyncOptions): Promise<SyncResult> {
@@ -235,12 +286,14 @@ export class SyncEngine {
   async #pull(result: SyncResult, options: SyncOptions): Promise<void> {
     for (;;) {
       const since = this.#state.checkpoint;
-      const page = await this.#remote.changes({
-        since,
-        limit: this.#batchSize,
-        include_docs: true,
-        ...signalOf(options),
-      });
+      const page = await this.#retry(options, () =>
+        this.#remote.changes({
+          since,
+          limit: this.#batchSize,
+          include_docs: true,
+          ...signalOf(options),
+        }),
+      );
       if (page.results.length === 0) {
         if (page.last_seq !== since) await this.#state.commit(new Map(), page.last_seq);
         return;
@@ -297,7 +350,12 @@ export class SyncEngine {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.#scanLocal(options);
       const candidates = [...this.#outbox]
-        .filter(([id, entry]) => !skipped.has(id) && !this.#refusedForGood(id, entry, options))
+        .filter(
+          ([id, entry]) =>
+            !skipped.has(id) &&
+            this.#state.meta(id)?.localRev !== entry.rev &&
+            !this.#refusedForGood(id, entry, options),
+        )
         .map(([id, entry]) => ({ id, doc: entry.doc, entry }));
       if (candidates.length === 0) return;
       let progress = false;
@@ -341,8 +399,14 @@ export class SyncEngine {
       );
       pushed.push({ id, entry });
     }
+    await this.#recordSent(pushed);
     const uploaded = await this.#uploadChunksOf(pushed, options);
-    const answers = items.length === 0 ? [] : await this.#remote.bulkWrite(items, options);
+    // Retrying is safe: each item names the revision it replaces, and the lake recognises a
+    // write it already applied.
+    const answers =
+      items.length === 0
+        ? []
+        : await this.#retry(options, () => this.#remote.bulkWrite(items, options));
     let progress = updates.size > 0;
     const keep: BulkWriteItem[] = [];
     const adopt: { id: string; masterRev: string; item: BulkWriteItem; detail: string }[] = [];
@@ -359,12 +423,11 @@ export class SyncEngine {
         continue;
       }
       if (answer.error.code === 'conflict') {
-        const resolution = resolveConflict(
-          id,
-          localSide(entry),
-          lakeStateOf(answer.error.current),
-          answer.error.reason === 'applied_then_replaced',
-        );
+        const lake = lakeStateOf(answer.error.current);
+        const resolution = resolveConflict(id, localSide(entry), lake, {
+          applied: answer.error.reason === 'applied_then_replaced',
+          own: lake.kind !== 'absent' && meta?.sent?.includes(lake.rev) === true,
+        });
         result.conflicts++;
         progress = this.#apply(id, entry, meta, resolution, updates, keep, adopt) || progress;
         if (resolution.kind === 'bug') skipped.add(id);
@@ -375,6 +438,7 @@ export class SyncEngine {
         masterRev: meta?.masterRev ?? null,
         localRev: meta?.localRev ?? null,
         failure,
+        ...sentOf(meta),
       });
       this.#report.add({ kind: 'push-failed', id, rev: entry.rev, detail: failure.message });
       result.failed++;
@@ -407,6 +471,31 @@ export class SyncEngine {
     return progress;
   }
 
+  /**
+   * Records, before a push leaves, the lake revision each item will get if applied (one state
+   * transaction per bulk): if its answer is lost and the document changes here before the next
+   * push, the conflict that push meets is recognised as our own write.
+   */
+  async #recordSent(pushed: readonly { id: string; entry: OutboxEntry }[]): Promise<void> {
+    const recorded = new Map<string, DocSyncMeta>();
+    for (const { id, entry } of pushed) {
+      const meta = this.#state.meta(id);
+      const expected = await lakeRevision(
+        meta?.masterRev ?? null,
+        entry.doc,
+        entry.doc === undefined,
+      );
+      if (meta?.sent?.includes(expected) === true) continue;
+      recorded.set(id, {
+        masterRev: meta?.masterRev ?? null,
+        localRev: meta?.localRev ?? null,
+        ...(meta?.failure === undefined ? {} : { failure: meta.failure }),
+        sent: [...(meta?.sent ?? []), expected].slice(-MAX_SENT),
+      });
+    }
+    await this.#state.commit(recorded);
+  }
+
   /** Records a resolution; answers whether it moved the document forward. */
   #apply(
     id: string,
@@ -431,7 +520,11 @@ export class SyncEngine {
         if (resolution.keep !== undefined) {
           keep.push({ id: resolution.keep.id, doc: resolution.keep.doc, assumedRev: null });
         }
-        updates.set(id, { masterRev: resolution.masterRev, localRev: meta?.localRev ?? null });
+        updates.set(id, {
+          masterRev: resolution.masterRev,
+          localRev: meta?.localRev ?? null,
+          ...sentOf(meta),
+        });
         this.#report.add({ kind: 'conflict', id, rev: entry.rev, detail: resolution.detail });
         return true;
       case 'adopt':
@@ -451,6 +544,7 @@ export class SyncEngine {
         updates.set(id, {
           masterRev: meta?.masterRev ?? null,
           localRev: meta?.localRev ?? null,
+          ...sentOf(meta),
           failure: {
             rev: entry.rev,
             code: 'conflict',
@@ -493,16 +587,18 @@ export class SyncEngine {
       this.#transfer = transfer;
       try {
         for (const sha256 of unsynced) {
-          const probe = await remote.probe(sha256, options);
+          const probe = await this.#retry(options, () => remote.probe(sha256, options));
           const [bytes] = probe.stored ? [] : await store.get([sha256], options);
           const before = transfer.doneBytes;
           if (bytes !== undefined) {
-            const sent = await remote.upload(sha256, bytes, {
-              ...options,
-              onProgress: (progress) => {
-                transfer.doneBytes = before + progress.bytesDone;
-              },
-            });
+            const sent = await this.#retry(options, () =>
+              remote.upload(sha256, bytes, {
+                ...options,
+                onProgress: (progress) => {
+                  transfer.doneBytes = before + progress.bytesDone;
+                },
+              }),
+            );
             this.#report.add({
               kind: 'chunk-uploaded',
               id: sha256,
@@ -533,8 +629,27 @@ export class SyncEngine {
   }
 }
 
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
+  });
+}
+
 function signalOf(options: CallOptions | undefined): CallOptions {
   return options?.signal === undefined ? {} : { signal: options.signal };
+}
+
+/** The `sent` list of a document's metadata, kept across a failure or a re-push. */
+function sentOf(meta: DocSyncMeta | undefined): Pick<DocSyncMeta, 'sent'> {
+  return meta?.sent === undefined ? {} : { sent: meta.sent };
 }
 
 function localSide(entry: OutboxEntry): LocalSide {

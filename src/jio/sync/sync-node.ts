@@ -2,10 +2,11 @@
 // documents and chunks (`fieldlake`), the engine's state (`fieldlake-sync`), the lake's document
 // and chunk channels (session cookie, same origin), the engine and the storage budget. The
 // dedicated sync worker opens one per tab; the service worker opens one for a Background Sync
-// event when no page holds the sync lock. Only the lock holder runs cycles.
+// event when no page holds the sync lock. Only the lock holder runs cycles. Nothing here may
+// import the chunk codec (signal store, encode/decode): its lazily loaded zstd wasm uses
+// `import.meta`, which the service worker — a classic script — cannot evaluate at all.
 import { openIndexedDbChunkStore } from '../chunks/indexeddb-chunk-store.ts';
 import type { ChunkStore } from '../chunks/types.ts';
-import { SignalStore } from '../signals/signal-store.ts';
 import { IndexedDbStorage } from '../storages/indexeddb/index.ts';
 import { type IndexedDbEnvironment, openFieldlakeDexie } from '../storages/indexeddb/schema.ts';
 import { isObject, LakeHttp } from '../storages/lake/http.ts';
@@ -44,7 +45,6 @@ export interface SyncNode {
   local: Storage;
   stateStorage: Storage;
   chunks: ChunkStore;
-  signals: SignalStore;
   http: LakeHttp;
   engine: SyncEngine;
   budget: StorageBudget;
@@ -86,7 +86,6 @@ export async function openSyncNode(options: SyncNodeOptions = {}): Promise<SyncN
     local,
     stateStorage,
     chunks,
-    signals: new SignalStore(local, chunks),
     http,
     engine,
     budget,

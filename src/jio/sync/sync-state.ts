@@ -26,6 +26,11 @@ export interface DocSyncMeta {
   /** Local revision equal to masterRev's content; null when there is no local document. */
   localRev: string | null;
   failure?: PushFailure;
+  /**
+   * Lake revisions this device's pushes would have produced, recorded before each push: a
+   * conflict whose lake side is one of them is our own write, applied with its answer lost.
+   */
+  sent?: string[];
 }
 
 const CHECKPOINT_ID = 'checkpoint';
@@ -67,11 +72,12 @@ export class SyncState {
         const value = doc?.value;
         if (typeof value === 'number' || typeof value === 'string') state.#checkpoint = value;
       } else if (isMeta(doc)) {
-        const { docId, masterRev, localRev, failure } = doc;
+        const { docId, masterRev, localRev, failure, sent } = doc;
         state.#meta.set(docId, {
           masterRev,
           localRev,
           ...(failure === undefined ? {} : { failure }),
+          ...(Array.isArray(sent) ? { sent: sent.filter((rev) => typeof rev === 'string') } : {}),
         });
       }
     }
