@@ -14,7 +14,7 @@ describe('sync under faults', () => {
   it(
     `converges with nothing lost or duplicated in ${String(SCENARIOS)} seeded scenarios`,
     async () => {
-      const summary = await runSoak({ scenarios: SCENARIOS, restarts: 2, concurrency: 4, seed: 1 });
+      const summary = await runSoak({ scenarios: SCENARIOS, restarts: 4, concurrency: 4, seed: 1 });
       mkdirSync('test-results', { recursive: true });
       writeFileSync('test-results/sync-faults.json', `${JSON.stringify(summary, null, 2)}\n`);
       process.stdout.write(

@@ -9,6 +9,22 @@ export interface LakeAddress {
   adminToken: string;
 }
 
+/**
+ * fetch that waits out a lake restart (the harness kills and restarts it under running
+ * scenarios): a refused connection is retried for up to 30 s, reading the lake's address
+ * again each time, since a restarted lake listens on a new port.
+ */
+async function lakeFetch(lake: LakeAddress, path: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(`${lake.url}${path}`, init);
+    } catch (error) {
+      if (attempt >= 120) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 async function call(
   lake: LakeAddress,
   token: string,
@@ -16,7 +32,7 @@ async function call(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const response = await fetch(`${lake.url}${path}`, {
+  const response = await lakeFetch(lake, path, {
     method,
     headers: {
       authorization: `Bearer ${token}`,
@@ -50,7 +66,7 @@ export async function addUser(
     sites,
   })) as { link: string };
   const secret = new URL(created.link).searchParams.get('token');
-  const response = await fetch(`${lake.url}/api/session`, {
+  const response = await lakeFetch(lake, '/api/session', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token: secret }),
@@ -90,7 +106,7 @@ export async function lakeDocs(
 
 /** Whether the lake holds the chunk with exactly the bytes its hash names. */
 export async function lakeChunkIntact(lake: LakeAddress, sha256: string): Promise<boolean> {
-  const response = await fetch(`${lake.url}/api/chunks/${sha256}`, {
+  const response = await lakeFetch(lake, `/api/chunks/${sha256}`, {
     headers: { authorization: `Bearer ${lake.adminToken}` },
   });
   if (!response.ok) return false;
