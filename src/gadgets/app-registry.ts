@@ -3,6 +3,7 @@ import { createAppGadget, type AppHooks } from './app/app.gadget.ts';
 import { connectivityGadget } from './connectivity/connectivity.gadget.ts';
 import { placeholderScreenGadget } from './placeholder-screen/placeholder-screen.gadget.ts';
 import { createGadgetRegistry, type GadgetRegistry } from './runtime/index.ts';
+import { syncKitsGadget } from './sync-screen/sync-kits.gadget.ts';
 import { syncScreenGadget } from './sync-screen/sync-screen.gadget.ts';
 import { updatePromptGadget } from './update-prompt/update-prompt.gadget.ts';
 import './acquirable.ts';
@@ -14,5 +15,6 @@ export function createAppRegistry(hooks: AppHooks): GadgetRegistry {
   registry.define(updatePromptGadget);
   registry.define(placeholderScreenGadget);
   registry.define(syncScreenGadget);
+  registry.define(syncKitsGadget);
   return registry;
 }

@@ -12,6 +12,7 @@ import type { SyncTrigger } from '../jio/sync/sync-scheduler.ts';
 import { JioError } from '../jio/errors.ts';
 import { AccessGuard } from '../jio/sync/access-guard.ts';
 import { exportOutbox, importOutbox } from '../jio/sync/outbox-file.ts';
+import type { KitCoverage, KitProgress, KitSpec } from '../jio/sync/field-kit.ts';
 import { liveChanges } from './live-changes.ts';
 
 export interface SyncWorkerStartOptions {
@@ -31,6 +32,17 @@ export interface SyncWorkerApi {
   /** The outbox as a file (NDJSON), for another device or a later session. */
   exportOutbox(): Promise<{ blob: Blob; fileName: string; docs: number; chunks: number }>;
   importOutbox(file: Blob): Promise<{ written: number; unchanged: number; conflicts: number }>;
+  /** Field kits with their coverage. */
+  kits(): Promise<{ id: string; kit: KitSpec; coverage: KitCoverage }[]>;
+  /** Stores the kit and fetches it (coarse levels first); progress through a comlink proxy. */
+  pinKit(
+    id: string,
+    kit: KitSpec,
+    onProgress?: (progress: KitProgress) => void,
+  ): Promise<KitCoverage>;
+  /** Fetches what the kit still lacks. */
+  fillKit(id: string, onProgress?: (progress: KitProgress) => void): Promise<KitCoverage>;
+  unpinKit(id: string): Promise<void>;
 }
 
 export function createSyncWorkerApi(): SyncWorkerApi {
@@ -102,6 +114,21 @@ export function createSyncWorkerApi(): SyncWorkerApi {
         chunks: exported.summary.chunks,
       };
     },
+    async kits() {
+      const { node: current } = started();
+      const listed = await current.kits.list();
+      return Promise.all(
+        listed.map(async ({ id, kit }) => ({ id, kit, coverage: await current.kits.coverage(id) })),
+      );
+    },
+    async pinKit(id, kit, onProgress) {
+      const { node: current } = started();
+      await current.kits.pin(id, kit);
+      return current.kits.fill(id, onProgress === undefined ? {} : { onProgress });
+    },
+    fillKit: (id, onProgress) =>
+      started().node.kits.fill(id, onProgress === undefined ? {} : { onProgress }),
+    unpinKit: (id) => started().node.kits.unpin(id),
     async importOutbox(file) {
       const { node: current, service: running } = started();
       const report = await importOutbox(file, {

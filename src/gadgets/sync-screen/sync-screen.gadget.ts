@@ -111,6 +111,9 @@ export const syncScreenGadget = defineGadget({
                 ${budget.persisted ? html`` : html`<button type="button" data-action="persist">Allow</button>`}
               </p>`
       }
+      <h3>Field kits</h3>
+      <p>Pin what you will need before going out: the overview arrives first, then full resolution.</p>
+      <div data-gadget="fl-sync-kits" data-gadget-scope="kits"></div>
       <h3>Outbox</h3>
       <p>
         Export what has not reached the lake to a file, to import on another device or later.

@@ -14,6 +14,7 @@ import { LakeChunks, LakeStorage } from '../storages/lake/index.ts';
 import type { Storage } from '../types.ts';
 import type { SessionInfo, WireSessionUser } from '../../shared/wire/session.ts';
 import { JioError } from '../errors.ts';
+import { FieldKits } from './field-kit.ts';
 import { StorageBudget, type StorageManagerLike } from './storage-budget.ts';
 import { SyncEngine } from './sync-engine.ts';
 import { SyncReport } from './sync-report.ts';
@@ -48,6 +49,7 @@ export interface SyncNode {
   http: LakeHttp;
   engine: SyncEngine;
   budget: StorageBudget;
+  kits: FieldKits;
   /** Who the lake says is signed in (401 `unauthorized` when nobody is). */
   session(): Promise<WireSessionUser>;
   close(): Promise<void>;
@@ -82,6 +84,12 @@ export async function openSyncNode(options: SyncNodeOptions = {}): Promise<SyncN
     storage:
       options.storageManager ?? (typeof navigator === 'undefined' ? undefined : navigator.storage),
   });
+  const kits = new FieldKits({
+    local,
+    chunks,
+    fetchChunks: (hashes, owner, callOptions) => engine.fetchChunks(hashes, owner, callOptions),
+    budget,
+  });
   return {
     local,
     stateStorage,
@@ -89,6 +97,7 @@ export async function openSyncNode(options: SyncNodeOptions = {}): Promise<SyncN
     http,
     engine,
     budget,
+    kits,
     session: async () => sessionUser(await http.json({ method: 'GET', path: '/api/session' })),
     async close() {
       http.close();
