@@ -142,11 +142,73 @@ test('the Sync screen asks to sign in again when the session has ended, and keep
   await expect(headline(page)).toContainText('sign in again', { timeout: 20_000 });
   await expect(headline(page)).toContainText('1 unsynced change kept on this device');
   await shell.screenshot('sync-sign-in-again');
-  await page.getByLabel('Name').fill('admin');
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  const signIn = page.locator('form.sync-sign-in');
+  await signIn.getByLabel('Name').fill('admin');
+  await signIn.getByLabel('Password', { exact: true }).fill(password);
   await shell.press(page.getByRole('button', { name: 'Sign in' }));
   await expect(headline(page)).toHaveText('Everything is synced.', { timeout: 20_000 });
   const note = await page.request.get(`${lake.url}/api/docs/note-after`);
   expect(await note.json()).toMatchObject({ text: 'written after the session ended' });
+  expect(shell.pageErrors).toEqual([]);
+});
+
+test('a field kit pinned on the Sync screen is readable offline', async ({
+  shell,
+  page,
+  lake,
+  context,
+}) => {
+  await page.goto(lake.signInLink);
+  await shell.waitForServiceWorker();
+  await page.request.post(`${lake.url}/api/bulk`, {
+    data: {
+      items: [
+        { id: 'site/kit', doc: { type: 'site', name: 'Kit site' } },
+        { id: 'asset/kit', doc: { type: 'asset', site: 'site/kit', name: 'Pump' } },
+        { id: 'dataset/kit', doc: { type: 'dataset', assetId: 'asset/kit', name: 'Run' } },
+      ],
+    },
+  });
+  const samples = 200_000;
+  const csv = `vib\n${Array.from({ length: samples }, (_, i) => String((i % 500) / 4)).join('\n')}\n`;
+  const uploaded = await page.request.post(
+    `${lake.url}/api/uploads?dataset=dataset%2Fkit&format=csv&t0=2026-11-22T06:00:00Z&sampleRate=100`,
+    { headers: { 'content-type': 'text/csv' }, data: csv },
+  );
+  expect(uploaded.status()).toBe(201);
+  await shell.press(shell.tab('Sync'));
+  await shell.press(page.getByRole('button', { name: 'Sync now' }));
+  await expect(headline(page)).toHaveText('Everything is synced.', { timeout: 20_000 });
+  await page.locator('form.kit-form').getByLabel('Name').fill('Morning round');
+  await page.getByLabel(/Sites, assets, datasets or signals/).fill('site/kit');
+  await page.getByLabel('Resolution').selectOption('raw');
+  await shell.press(page.getByRole('button', { name: 'Pin and fetch' }));
+  await expect(page.locator('.sync-kits .sync-message')).toContainText('Kit ready offline', {
+    timeout: 30_000,
+  });
+  await expect(page.locator('.kit-list li[data-complete="yes"]')).toContainText('Morning round');
+  await shell.screenshot('sync-kit-ready');
+
+  await context.setOffline(true);
+  const read = await page.evaluate(async () => {
+    const app = (
+      window as unknown as {
+        fieldlake: {
+          local: {
+            allDocs(o: {
+              query: string;
+              include_docs: boolean;
+            }): Promise<{ data: { rows: { id: string }[] } }>;
+          };
+          signals: { read(id: string, start: number, end: number): Promise<Float32Array> };
+        };
+      }
+    ).fieldlake;
+    const { data } = await app.local.allDocs({ query: 'type: "signal"', include_docs: true });
+    const id = data.rows[0]?.id ?? '';
+    const values = await app.signals.read(id, 150_000, 150_010);
+    return Array.from(values);
+  });
+  expect(read).toEqual(Array.from({ length: 10 }, (_, i) => ((150_000 + i) % 500) / 4));
   expect(shell.pageErrors).toEqual([]);
 });

@@ -115,6 +115,9 @@ describe('field kits', () => {
     expect(device.engine.report.counters['chunk-downloaded']).toBe(plan.length);
     await kits.unpin('kit/visit');
     expect((await device.chunks.evict(Number.MAX_SAFE_INTEGER)).evicted.length).toBe(plan.length);
+    // Unpinned, the kit is still defined (it may be someone else's); removed, it is gone.
+    expect((await kits.list()).map((entry) => entry.id)).toEqual(['kit/visit']);
+    await kits.remove('kit/visit');
     expect(await kits.list()).toEqual([]);
   });
 
@@ -130,7 +133,7 @@ describe('field kits', () => {
     expect(
       coverage.signals.flatMap((signal) => signal.levels.map((level) => level.level)),
     ).not.toContain(0);
-    await kits.unpin('kit/overview');
+    await kits.remove('kit/overview');
   });
 
   it('refuses a kit it cannot understand', async () => {

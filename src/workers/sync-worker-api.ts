@@ -42,7 +42,10 @@ export interface SyncWorkerApi {
   ): Promise<KitCoverage>;
   /** Fetches what the kit still lacks. */
   fillKit(id: string, onProgress?: (progress: KitProgress) => void): Promise<KitCoverage>;
+  /** Releases the kit's chunks on this device. */
   unpinKit(id: string): Promise<void>;
+  /** Deletes the kit (for everyone: the deletion syncs). */
+  removeKit(id: string): Promise<void>;
 }
 
 export function createSyncWorkerApi(): SyncWorkerApi {
@@ -122,13 +125,20 @@ export function createSyncWorkerApi(): SyncWorkerApi {
       );
     },
     async pinKit(id, kit, onProgress) {
-      const { node: current } = started();
+      const { node: current, service: running } = started();
       await current.kits.pin(id, kit);
+      // The kit is a document: it syncs like one (an analyst's kit reaches the field this way).
+      running.trigger('local-change');
       return current.kits.fill(id, onProgress === undefined ? {} : { onProgress });
     },
     fillKit: (id, onProgress) =>
       started().node.kits.fill(id, onProgress === undefined ? {} : { onProgress }),
     unpinKit: (id) => started().node.kits.unpin(id),
+    async removeKit(id) {
+      const { node: current, service: running } = started();
+      await current.kits.remove(id);
+      running.trigger('local-change');
+    },
     async importOutbox(file) {
       const { node: current, service: running } = started();
       const report = await importOutbox(file, {

@@ -137,6 +137,7 @@ export const syncKitsGadget = defineGadget({
                 <span class="kit-levels">(${levelsText(row.coverage)})</span>
                 <button type="button" data-action="fill" data-id="${row.id}">Fetch</button>
                 <button type="button" data-action="unpin" data-id="${row.id}">Unpin</button>
+                <button type="button" data-action="remove" data-id="${row.id}">Delete</button>
               </li>`,
             )}
           </ul>`
@@ -184,8 +185,15 @@ export const syncKitsGadget = defineGadget({
           return;
         }
         const sync = await client(g);
-        await sync.worker.unpinKit(id);
-        await g.changeState({ message: 'Kit unpinned: its data may now be evicted.' });
+        if (target.getAttribute('data-action') === 'remove') {
+          await sync.worker.removeKit(id);
+          await g.changeState({ message: 'Kit deleted.' });
+        } else {
+          await sync.worker.unpinKit(id);
+          await g.changeState({
+            message: 'Kit unpinned on this device: its data may now be evicted.',
+          });
+        }
         await refresh(g);
       },
     },

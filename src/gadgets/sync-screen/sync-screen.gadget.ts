@@ -262,10 +262,15 @@ function eventList(status: SyncStatusView | undefined) {
     ${events.map(
       (event) => html`<li data-kind="${event.kind}">
         <time datetime="${new Date(event.at).toISOString()}">${new Date(event.at).toLocaleTimeString()}</time>
-        ${event.kind}${event.id === undefined ? '' : ` ${event.id}`}${event.detail === undefined ? '' : `: ${event.detail}`}
+        ${event.kind}${event.id === undefined ? '' : ` ${shortId(event.id)}`}${event.detail === undefined ? '' : `: ${event.detail}`}
       </li>`,
     )}
   </ol>`;
+}
+
+/** A chunk's 64-hex hash shortened as git does; document ids as they are. */
+function shortId(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? `chunk ${id.slice(0, 12)}` : id;
 }
 
 function download(blob: Blob, fileName: string): void {

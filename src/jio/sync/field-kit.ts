@@ -403,9 +403,17 @@ export class FieldKits {
     };
   }
 
-  /** Unpins the kit's chunks (they become evictable) and removes the kit. */
+  /**
+   * Releases the kit's chunks on this device (they become evictable). The kit document stays:
+   * it may be someone else's (an analyst publishes kits); `remove` deletes it for everyone.
+   */
   async unpin(kitId: string, options?: CallOptions): Promise<void> {
     await this.options.chunks.unpin(kitId, options);
+  }
+
+  /** Unpins and deletes the kit document (a deletion that syncs). */
+  async remove(kitId: string, options?: CallOptions): Promise<void> {
+    await this.unpin(kitId, options);
     await this.options.local.remove(kitId, options).catch((error: unknown) => {
       if (!isJioError(error, 'not_found')) throw error;
     });
