@@ -212,3 +212,48 @@ test('a field kit pinned on the Sync screen is readable offline', async ({
   expect(read).toEqual(Array.from({ length: 10 }, (_, i) => ((150_000 + i) % 500) / 4));
   expect(shell.pageErrors).toEqual([]);
 });
+
+test('with two tabs open, exactly one syncs; the other follows it and takes over when it closes', async ({
+  shell,
+  page,
+  lake,
+  context,
+}) => {
+  await page.goto(lake.signInLink);
+  await shell.press(shell.tab('Sync'));
+  await expect(headline(page)).toHaveText('Everything is synced.', { timeout: 20_000 });
+  const second = await context.newPage();
+  await second.goto(`${lake.url}/sync`);
+  await expect(headline(second)).toHaveText('Everything is synced.', { timeout: 20_000 });
+  const leaders = async (pages: readonly Page[]) =>
+    Promise.all(
+      pages.map((p) =>
+        p.evaluate(
+          () =>
+            (window as unknown as { fieldlake: { sync: { current?: { leader: boolean } } } })
+              .fieldlake.sync.current?.leader ?? false,
+        ),
+      ),
+    );
+  expect(await leaders([page, second])).toEqual([true, false]);
+  // Work saved in the second tab is synced by the first tab's worker.
+  await second.evaluate(async () => {
+    const app = (window as unknown as { fieldlake: FieldlakeHandle }).fieldlake;
+    await app.local.put('note-tab2', { type: 'note', text: 'from the second tab' });
+  });
+  await second.getByRole('button', { name: 'Sync now' }).click();
+  await expect(headline(second)).toHaveText('Everything is synced.', { timeout: 20_000 });
+  expect(await (await page.request.get(`${lake.url}/api/docs/note-tab2`)).json()).toMatchObject({
+    text: 'from the second tab',
+  });
+  // The syncing tab closes: the other takes the lock and syncs on its own.
+  await page.close();
+  await expect.poll(async () => leaders([second]), { timeout: 20_000 }).toEqual([true]);
+  await second.evaluate(async () => {
+    const app = (window as unknown as { fieldlake: FieldlakeHandle }).fieldlake;
+    await app.local.put('note-after-close', { type: 'note', text: 'after the first tab closed' });
+  });
+  await second.getByRole('button', { name: 'Sync now' }).click();
+  await expect(headline(second)).toHaveText('Everything is synced.', { timeout: 20_000 });
+  expect((await second.request.get(`${lake.url}/api/docs/note-after-close`)).status()).toBe(200);
+});

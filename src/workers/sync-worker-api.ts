@@ -93,9 +93,12 @@ export function createSyncWorkerApi(): SyncWorkerApi {
     },
     status: () => started().service.status(),
     subscribe(listener) {
-      started().service.subscribe((status) => {
+      const { service: running } = started();
+      running.subscribe((status) => {
         listener(status);
       });
+      // What arrived between start() and this call (another tab's status) is not missed.
+      listener(running.status());
     },
     trigger(reason) {
       started().service.trigger(reason);

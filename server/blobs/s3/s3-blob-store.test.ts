@@ -299,11 +299,18 @@ describe('S3BlobStore: two instances on one bucket', () => {
         expect(outcomes.some((outcome) => 'complete' in outcome && outcome.complete)).toBe(true);
         for (const outcome of outcomes) {
           if ('error' in outcome) {
-            // The other instance's last piece was in, not yet stored: resume at its end.
-            expect(outcome).toEqual({ error: 'offset_mismatch', held: total });
-            expect(await b.append(sha, total, total, new Uint8Array(0))).toMatchObject({
-              complete: true,
-            });
+            // It met the other instance's pieces: refused with what is held, somewhere between
+            // where both started and the end (a slow machine catches the streaming one
+            // mid-way). When every piece was in but not yet stored, resuming at the end
+            // completes it.
+            expect(outcome.error).toBe('offset_mismatch');
+            expect(outcome.held).toBeGreaterThanOrEqual(held);
+            expect(outcome.held).toBeLessThanOrEqual(total);
+            if (outcome.held === total) {
+              expect(await b.append(sha, total, total, new Uint8Array(0))).toMatchObject({
+                complete: true,
+              });
+            }
           } else {
             expect(outcome).toMatchObject({ complete: true });
           }
