@@ -5,6 +5,7 @@ import { httpServer } from './http-server.bench.ts';
 import { ingest } from './ingest.bench.ts';
 import { lake } from './lake.bench.ts';
 import { storage } from './storage.bench.ts';
+import { sync } from './sync.bench.ts';
 import { syncSoak } from './sync-soak.bench.ts';
 import { workerTransfer } from './worker-transfer.bench.ts';
 
@@ -15,5 +16,6 @@ export const suites: readonly BenchDefinition[] = [
   storage,
   lake,
   ingest,
+  sync,
   syncSoak,
 ];

@@ -262,21 +262,38 @@ export class SyncEngine {
   /** Brings the outbox up to date with the local change feed. */
   async #scanLocal(options?: CallOptions): Promise<void> {
     for (;;) {
+      // Without the documents: most changes are the engine's own pull writes, already synced;
+      // only the outbox's documents are read (a first sync of 10^5 documents would otherwise
+      // read every one of them back).
       const page = await this.#local.changes({
         since: this.#localSince,
         limit: 1000,
-        include_docs: true,
         ...signalOf(options),
       });
+      const pending: { id: string; rev: string; seq: number }[] = [];
       for (const change of page.results) {
         this.#outbox.delete(change.id);
-        const meta = this.#state.meta(change.id);
-        if (meta?.localRev === change.rev) continue;
-        this.#outbox.set(change.id, {
-          rev: change.rev,
-          seq: change.seq,
-          doc: change.deleted || change.doc === undefined ? undefined : contentOf(change.doc),
-        });
+        if (this.#state.meta(change.id)?.localRev === change.rev) continue;
+        if (change.deleted)
+          this.#outbox.set(change.id, { rev: change.rev, seq: change.seq, doc: undefined });
+        else pending.push(change);
+      }
+      const docs = await Promise.all(
+        pending.map((change) =>
+          this.#local.get(change.id, signalOf(options)).catch((error: unknown) => {
+            // Deleted since: its deletion comes later in the feed.
+            if (isJioError(error, 'not_found')) return undefined;
+            throw error;
+          }),
+        ),
+      );
+      for (const [index, change] of pending.entries()) {
+        const doc = docs[index];
+        if (doc === undefined) continue;
+        // Changed since: the revision read is the one pushed (content and revision agree).
+        const rev = doc._rev ?? change.rev;
+        if (this.#state.meta(change.id)?.localRev === rev) continue;
+        this.#outbox.set(change.id, { rev, seq: change.seq, doc: contentOf(doc) });
       }
       this.#localSince = page.last_seq;
       if (page.results.length === 0) return;

@@ -195,6 +195,15 @@ export class LakeChunks {
       progress(total);
       return { sha256, status: 'present', bytesSent: 0 };
     }
+    const whole = async (): Promise<UploadResult> => {
+      // The lake holds every byte of an unfinished upload (it stopped before storing the
+      // chunk: a crash, a lost last answer) or an upload of another length: the whole chunk
+      // in one verified PUT stores it regardless.
+      const response = await this.#put(sha256, bytes, undefined, signal);
+      progress(total);
+      return { sha256, status: response.status === 201 ? 'created' : 'present', bytesSent: total };
+    };
+    if (probe.offset >= total) return whole();
     let offset = this.#resumeAt(sha256, probe.offset, total);
     if (offset > 0) progress(offset);
     let bytesSent = 0;
@@ -226,6 +235,7 @@ export class LakeChunks {
       } else {
         throw invalidResponse(`an upload part with HTTP ${response.status}`);
       }
+      if (held >= total) return whole();
       offset = this.#resumeAt(sha256, held, total);
       progress(offset);
     }
