@@ -67,7 +67,7 @@ async function work(page: Page, who: string): Promise<void> {
   );
 }
 
-for (const seed of [11, 12, 13, 14, 15, 16]) {
+for (const seed of [11, 12, 13]) {
   test(`two browsers sync through injected faults (seed ${String(seed)})`, async ({
     page,
     lake,

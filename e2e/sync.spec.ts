@@ -257,3 +257,52 @@ test('with two tabs open, exactly one syncs; the other follows it and takes over
   await expect(headline(second)).toHaveText('Everything is synced.', { timeout: 20_000 });
   expect((await second.request.get(`${lake.url}/api/docs/note-after-close`)).status()).toBe(200);
 });
+
+test('with every tab closed, Background Sync in the service worker pushes the outbox', async ({
+  shell,
+  page,
+  lake,
+  context,
+  browser,
+}, testInfo) => {
+  test.skip(
+    testInfo.project.name !== 'desktop',
+    'the service worker path is the same at every size',
+  );
+  await page.goto(lake.signInLink);
+  await shell.waitForServiceWorker();
+  await shell.press(shell.tab('Sync'));
+  await expect(headline(page)).toHaveText('Everything is synced.', { timeout: 20_000 });
+  // Work saved with no network, then the tab closes: no page holds the sync lock any more.
+  await context.setOffline(true);
+  await page.evaluate(async () => {
+    const app = (window as unknown as { fieldlake: FieldlakeHandle }).fieldlake;
+    await app.local.put('note-bg', { type: 'note', text: 'pushed by the service worker' });
+  });
+  // A blank tab to speak DevTools from: it runs no app, so it holds no sync lock.
+  const blank = await context.newPage();
+  const cdp = await context.newCDPSession(blank);
+  const registrations = new Map<string, string>();
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (event) => {
+    for (const registration of event.registrations) {
+      registrations.set(registration.scopeURL, registration.registrationId);
+    }
+  });
+  await cdp.send('ServiceWorker.enable');
+  await page.close();
+  await context.setOffline(false);
+  await expect.poll(() => registrations.size, { timeout: 10_000 }).toBeGreaterThan(0);
+  const [scope, registrationId] = [...registrations][0] ?? ['', ''];
+  // What the browser does when the network returns for a registered `fieldlake-sync` tag.
+  await cdp.send('ServiceWorker.dispatchSyncEvent', {
+    origin: new URL(scope).origin,
+    registrationId,
+    tag: 'fieldlake-sync',
+    lastChance: false,
+  });
+  await expect
+    .poll(async () => (await context.request.get(`${lake.url}/api/docs/note-bg`)).status(), {
+      timeout: 20_000,
+    })
+    .toBe(200);
+});

@@ -35,6 +35,21 @@ export interface ScenarioOutcome {
   problems: string[];
 }
 
+/** An outcome with nothing counted yet (`problems` may say why nothing was). */
+export function emptyOutcome(seed: number, problems: string[] = []): ScenarioOutcome {
+  return {
+    seed,
+    converged: false,
+    cycles: 0,
+    lost: 0,
+    duplicated: 0,
+    chunksChecked: 0,
+    badChunks: 0,
+    restarts: 0,
+    problems,
+  };
+}
+
 /** mulberry32: small, seedable, good enough to pick test data. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -81,17 +96,7 @@ export async function runScenario(
       openSimDevice({ name: `${prefix}-${index === 0 ? 'a' : 'b'}`, url: env.proxyUrl, token }),
     ),
   );
-  const outcome: ScenarioOutcome = {
-    seed,
-    converged: false,
-    cycles: 0,
-    lost: 0,
-    duplicated: 0,
-    chunksChecked: 0,
-    badChunks: 0,
-    restarts: 0,
-    problems: [],
-  };
+  const outcome = emptyOutcome(seed);
   try {
     const [a, b] = devices as [SimDevice, SimDevice];
     const shared = {

@@ -10,7 +10,7 @@ import {
   startFaultProxy,
 } from '../../server/test-support/fault-proxy.ts';
 import { type LakeProcess, startLakeProcess } from '../../server/test-support/lake-process.ts';
-import { runScenario, type ScenarioEnv, type ScenarioOutcome } from './scenario.ts';
+import { emptyOutcome, runScenario, type ScenarioEnv, type ScenarioOutcome } from './scenario.ts';
 
 export interface SoakOptions {
   scenarios: number;
@@ -117,19 +117,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           restartAfterCycle === undefined ? {} : { restartAfterCycle },
         );
       } catch (error) {
-        outcome = {
-          seed,
-          converged: false,
-          cycles: 0,
-          lost: 0,
-          duplicated: 0,
-          chunksChecked: 0,
-          badChunks: 0,
-          restarts: 0,
-          problems: [
-            `scenario failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-          ],
-        };
+        outcome = emptyOutcome(seed, [
+          `scenario failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        ]);
       }
       summary.scenarios++;
       if (outcome.converged) summary.converged++;
