@@ -53,26 +53,35 @@ export async function putDoc(
   await call(lake, lake.adminToken, 'PUT', `/api/docs/${encodeURIComponent(id)}`, doc);
 }
 
-/** A user of `role` on `sites`, signed in: answers its session's bearer secret. */
+/**
+ * A user of `role` on `sites`, signed in: answers its session's bearer secret. A creation
+ * whose answer a lake restart cut may have happened: the next attempt uses another name.
+ */
 export async function addUser(
   lake: LakeAddress,
   name: string,
   role: 'technician' | 'analyst' | 'admin',
   sites: string[],
 ): Promise<string> {
-  const created = (await call(lake, lake.adminToken, 'POST', '/api/users', {
-    name,
-    role,
-    sites,
-  })) as { link: string };
-  const secret = new URL(created.link).searchParams.get('token');
-  const response = await lakeFetch(lake, '/api/session', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: secret }),
-  });
-  if (!response.ok) throw new Error(`sign-in of ${name}: ${String(response.status)}`);
-  return ((await response.json()) as { token: string }).token;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const created = (await call(lake, lake.adminToken, 'POST', '/api/users', {
+        name: attempt === 0 ? name : `${name}-${String(attempt)}`,
+        role,
+        sites,
+      })) as { link: string };
+      const secret = new URL(created.link).searchParams.get('token');
+      const response = await lakeFetch(lake, '/api/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: secret }),
+      });
+      if (!response.ok) throw new Error(`sign-in of ${name}: ${String(response.status)}`);
+      return ((await response.json()) as { token: string }).token;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+  }
 }
 
 /** Every live document `token` may see, by id, without `_rev` (the change feed from 0). */
