@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { JioError } from '../errors.ts';
 import { createMemoryData, MemoryStorage } from '../storages/memory.ts';
 import type { BulkWriteItem, BulkWriteResult, CallOptions, Storage } from '../types.ts';
+import { MemoryChunkStore } from '../chunks/memory-chunk-store.ts';
+import { SignalStore } from '../signals/signal-store.ts';
+import type { ChunkProbe, RemoteChunks } from './remote-chunks.ts';
 import { SyncEngine } from './sync-engine.ts';
 import { SyncReport } from './sync-report.ts';
 import { SyncState } from './sync-state.ts';
@@ -69,6 +72,36 @@ class FailingStorage extends MemoryStorage {
       throw new JioError('insufficient_storage', 'quota', { reason: 'quota_exceeded' });
     }
     return super.bulkWrite(items, options);
+  }
+}
+
+/** The lake's chunk channel in memory: what an engine test needs of it. */
+class MemoryRemoteChunks implements RemoteChunks {
+  readonly held = new Map<string, Uint8Array>();
+  probe(sha256: string): Promise<ChunkProbe> {
+    const bytes = this.held.get(sha256);
+    return Promise.resolve(
+      bytes === undefined
+        ? { stored: false, offset: 0 }
+        : { stored: true, length: bytes.byteLength },
+    );
+  }
+  upload(
+    sha256: string,
+    bytes: Uint8Array,
+  ): Promise<{ status: 'created' | 'present'; bytesSent: number }> {
+    const present = this.held.has(sha256);
+    this.held.set(sha256, bytes.slice());
+    return Promise.resolve({
+      status: present ? 'present' : 'created',
+      bytesSent: bytes.byteLength,
+    });
+  }
+  download(sha256: string): Promise<Uint8Array> {
+    const bytes = this.held.get(sha256);
+    return bytes === undefined
+      ? Promise.reject(new JioError('not_found', sha256))
+      : Promise.resolve(bytes.slice());
   }
 }
 
@@ -209,5 +242,48 @@ describe('sync engine', () => {
     expect(result.pending).toBe(0);
     expect(await contents(local)).toEqual(await contents(remote));
     expect(Object.keys(await contents(remote))).toEqual(['r1']);
+  });
+
+  it('uploads a recording before its pages, then collects the versions it superseded', async () => {
+    const remote = new MemoryStorage(createMemoryData());
+    const remoteChunks = new MemoryRemoteChunks();
+    const local = new MemoryStorage(createMemoryData());
+    // Chunks written an hour ago as far as the store can tell: old enough to be collected.
+    const chunks = new MemoryChunkStore({ now: () => Date.now() - 3_600_000 });
+    const engine = new SyncEngine({
+      local,
+      remote,
+      state: await SyncState.open(new MemoryStorage(createMemoryData())),
+      report: new SyncReport(),
+      chunks: { store: chunks, remote: remoteChunks },
+    });
+    const signals = new SignalStore(local, chunks);
+    await local.put('ds', { type: 'dataset' });
+    await signals.create('ds/rec', {
+      datasetId: 'ds',
+      name: 'rec',
+      dtype: 'float32',
+      chunkLength: 1024,
+    });
+    await signals.append('ds/rec', new Float32Array(1500).fill(1), { unsynced: true });
+    await signals.append('ds/rec', new Float32Array(100).fill(2), { unsynced: true });
+    // An append that stopped after its chunk, before its page: an orphan.
+    const orphan = new Uint8Array(4096).fill(7);
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', orphan));
+    const orphanSha = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    await chunks.put(
+      [{ sha256: orphanSha, bytes: orphan, owner: { signalId: 'ds/rec', level: 0 } }],
+      { unsynced: true },
+    );
+    expect((await chunks.listUnsynced()).length).toBe(4);
+    await engine.sync();
+    const page = await remote.get('ds/rec/manifest/0');
+    const entries = (page.entries as { sha256: string }[]).map((entry) => entry.sha256);
+    expect(entries).toHaveLength(2);
+    for (const sha of entries) expect(remoteChunks.held.has(sha)).toBe(true);
+    // Uploaded and acknowledged: synced; the superseded tail and the orphan: gone.
+    expect(await chunks.listUnsynced()).toEqual([]);
+    expect((await chunks.list()).map((info) => info.sha256).sort()).toEqual(entries.slice().sort());
+    expect(remoteChunks.held.size).toBe(2);
   });
 });

@@ -12,6 +12,7 @@
 //   covers, after those documents are stored locally.
 // Every step may be cut anywhere (network, crash, quota) and redone: a cycle that throws has
 // committed only complete steps.
+import { levelId, pageId } from '../../shared/signal/types.ts';
 import type { ChunkOwner, ChunkStore } from '../chunks/types.ts';
 import { JioError, isJioError } from '../errors.ts';
 import type { BulkWriteItem, BulkWriteResult, CallOptions, Storage } from '../types.ts';
@@ -78,6 +79,8 @@ interface OutboxEntry {
 
 /** Failures that a later push in the same cycle can cure (a parent or chunks arrive). */
 const retryableReasons = new Set(['unknown_parent', 'missing_chunks']);
+/** Unsynced chunks younger than this are never collected (an append may be writing them). */
+const SUPERSEDED_AFTER_MS = 10 * 60_000;
 /** Pushes of one document remembered (its own lost answers recognised up to this many back). */
 const MAX_SENT = 8;
 /** Waits between retries of one request after a network failure. */
@@ -242,6 +245,7 @@ export class SyncEngine {
     try {
       await this.#pull(result, options);
       await this.#push(result, options);
+      await this.#collectSuperseded(options);
     } catch (error) {
       const offline = isJioError(error, 'unavailable');
       this.#report.add({
@@ -257,6 +261,56 @@ export class SyncEngine {
       });
     }
     return result;
+  }
+
+  /**
+   * Deletes unsynced chunks that no local manifest page references any more: the earlier
+   * versions of a recording's tail chunk (each append writes a new one) and the chunks of an
+   * append that stopped before its pages were written. Left alone they would count as unsynced
+   * work forever — never evicted, exported in every outbox file. Only chunks untouched for
+   * SUPERSEDED_AFTER_MS are considered: an append in progress writes its chunks before its
+   * pages.
+   */
+  async #collectSuperseded(options: CallOptions): Promise<void> {
+    if (this.#chunks === undefined) return;
+    const { store } = this.#chunks;
+    const cutoff = Date.now() - SUPERSEDED_AFTER_MS;
+    const old = (await store.listUnsynced(10_000, options)).filter(
+      (info) => info.lastUsed < cutoff,
+    );
+    if (old.length === 0) return;
+    const referenced = new Map<string, Set<string>>();
+    const hashesOf = async (arrayId: string): Promise<Set<string>> => {
+      let hashes = referenced.get(arrayId);
+      if (hashes !== undefined) return hashes;
+      hashes = new Set();
+      for (let page = 0; ; page++) {
+        let doc: Record<string, unknown>;
+        try {
+          doc = await this.#local.get(pageId(arrayId, page), signalOf(options));
+        } catch (error) {
+          if (isJioError(error, 'not_found')) break;
+          throw error;
+        }
+        for (const entry of Array.isArray(doc.entries)
+          ? (doc.entries as { sha256?: unknown }[])
+          : []) {
+          if (typeof entry.sha256 === 'string') hashes.add(entry.sha256);
+        }
+      }
+      referenced.set(arrayId, hashes);
+      return hashes;
+    };
+    const superseded: string[] = [];
+    for (const info of old) {
+      let used = false;
+      for (const owner of info.owners) {
+        const arrayId = owner.level === 0 ? owner.signalId : levelId(owner.signalId, owner.level);
+        if ((await hashesOf(arrayId)).has(info.sha256)) used = true;
+      }
+      if (!used) superseded.push(info.sha256);
+    }
+    if (superseded.length > 0) await store.delete(superseded, options);
   }
 
   /** Brings the outbox up to date with the local change feed. */
