@@ -13,7 +13,8 @@
 // - kit-overview-1e8: a 10^8-sample signal uploaded to the lake (its pyramid built there); time
 //   until an empty device has synced the documents and filled an overview kit (every pyramid
 //   level stored and pinned); peer: fetching the same level chunks without storing them.
-// --quick shrinks each case (32 MiB, 1 000 documents, 10^6 samples, one round).
+// --quick shrinks each case (32 MiB, 1 000 documents, 10^6 samples, one round). A full run
+// takes about 18 minutes on the 2-core VM (the 1 GiB cases are the issue's sizes).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +23,7 @@ import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { chromiumArgs, requireChromium } from '../../scripts/chromium.mjs';
 import { startLakeProcess, type LakeProcess } from '../../server/test-support/lake-process.ts';
-import { bundlePage, openBenchPage, tempDir } from '../lib/browser.ts';
+import { bundlePage, gpuAdapterOf, openBenchPage, tempDir } from '../lib/browser.ts';
 import { pageCaller } from '../lib/page-api.ts';
 import { interleave, resultFrom } from '../lib/stats.ts';
 import type { BenchContext, BenchDefinition, BenchResult } from '../lib/types.ts';
@@ -80,6 +81,10 @@ async function session(ctx: BenchContext, appDir: string, name: string): Promise
   const { link } = (await created.json()) as { link: string };
   await page.goto(`${lake.url}${new URL(link).pathname}${new URL(link).search}`);
   await openBenchPage(page, `${lake.url}/index.html`, pageApiKey);
+  ctx.noteBrowser(
+    `Chromium ${context.browser()?.version() ?? 'unknown'}`,
+    await gpuAdapterOf(page),
+  );
   return { lake, page, api };
 }
 
