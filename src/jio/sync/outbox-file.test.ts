@@ -140,4 +140,29 @@ describe('outbox file', () => {
     expect(fork).toMatchObject({ text: 'from a', conflictOf: 'ann' });
     expect((await b.local.get('ann')).text).toBe('from b');
   });
+
+  it('carries chunks of a recording at their real size (1 MiB)', async () => {
+    const a = await device();
+    await a.local.put('ds', { type: 'dataset', name: 'visit' });
+    await a.signals.create('ds/big', {
+      datasetId: 'ds',
+      name: 'big',
+      dtype: 'float32',
+      chunkLength: 2 ** 18,
+    });
+    const values = new Float32Array(2 ** 18 + 5000).map((_, i) => Math.sin(i / 7));
+    await a.signals.append('ds/big', values, { unsynced: true });
+    const { blob, summary } = await exportOutbox({
+      engine: a.engine,
+      local: a.local,
+      chunks: a.chunks,
+    });
+    expect(summary.chunkBytes).toBeGreaterThan(1024 * 1024);
+    const b = await device();
+    await importOutbox(blob, { local: b.local, chunks: b.chunks, engine: b.engine });
+    const read = await b.signals.read('ds/big', 0, values.length);
+    expect(
+      Buffer.from(read.buffer, read.byteOffset, read.byteLength).equals(Buffer.from(values.buffer)),
+    ).toBe(true);
+  });
 });

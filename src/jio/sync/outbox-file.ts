@@ -82,11 +82,17 @@ function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Base64 in slices: String.fromCharCode over a whole chunk would overflow the call stack. */
+/**
+ * Base64 in slices: String.fromCharCode over a whole chunk would overflow the call stack. The
+ * slice is a multiple of 3 bytes, so no slice but the last ends in `=` padding (a padded slice
+ * in the middle makes the text undecodable — every chunk over one slice was).
+ */
+const BASE64_SLICE = 3 * 10_922;
+
 function toBase64(bytes: Uint8Array): string {
   let out = '';
-  for (let start = 0; start < bytes.length; start += 0x8000) {
-    out += btoa(String.fromCharCode(...bytes.subarray(start, start + 0x8000)));
+  for (let start = 0; start < bytes.length; start += BASE64_SLICE) {
+    out += btoa(String.fromCharCode(...bytes.subarray(start, start + BASE64_SLICE)));
   }
   return out;
 }
