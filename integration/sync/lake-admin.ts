@@ -9,15 +9,26 @@ export interface LakeAddress {
   adminToken: string;
 }
 
+/** A reply read whole, and whether it took more than one attempt. */
+interface LakeReply {
+  status: number;
+  ok: boolean;
+  body: Uint8Array;
+  retried: boolean;
+}
+
 /**
  * fetch that waits out a lake restart (the harness kills and restarts it under running
- * scenarios): a refused connection is retried for up to 30 s, reading the lake's address
- * again each time, since a restarted lake listens on a new port.
+ * scenarios): a refused connection, or a reply cut while its body was read, is retried for up
+ * to 30 s, reading the lake's address again each time, since a restarted lake listens on a new
+ * port. The body is read inside the retry: a kill -9 can land between the headers and the end.
  */
-async function lakeFetch(lake: LakeAddress, path: string, init: RequestInit): Promise<Response> {
+async function lakeFetch(lake: LakeAddress, path: string, init: RequestInit): Promise<LakeReply> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetch(`${lake.url}${path}`, init);
+      const response = await fetch(`${lake.url}${path}`, init);
+      const body = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, ok: response.ok, body, retried: attempt > 0 };
     } catch (error) {
       if (attempt >= 120) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -40,7 +51,9 @@ async function call(
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  const text = await response.text();
+  const text = new TextDecoder().decode(response.body);
+  // A creation whose reply a restart cut was applied: its retry meets the document it made.
+  if (method === 'PUT' && response.status === 409 && response.retried) return undefined;
   if (!response.ok) throw new Error(`${method} ${path}: ${String(response.status)} ${text}`);
   return text === '' ? undefined : (JSON.parse(text) as unknown);
 }
@@ -77,7 +90,7 @@ export async function addUser(
         body: JSON.stringify({ token: secret }),
       });
       if (!response.ok) throw new Error(`sign-in of ${name}: ${String(response.status)}`);
-      return ((await response.json()) as { token: string }).token;
+      return (JSON.parse(new TextDecoder().decode(response.body)) as { token: string }).token;
     } catch (error) {
       if (attempt >= 4) throw error;
     }
@@ -119,6 +132,5 @@ export async function lakeChunkIntact(lake: LakeAddress, sha256: string): Promis
     headers: { authorization: `Bearer ${lake.adminToken}` },
   });
   if (!response.ok) return false;
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  return createHash('sha256').update(bytes).digest('hex') === sha256;
+  return createHash('sha256').update(response.body).digest('hex') === sha256;
 }

@@ -3,8 +3,9 @@
 
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
+/** JSON has no −0 either: it is written as 0 (`+ 0`), here rather than by JSON.stringify. */
 export function toJsonNumber(value: number): JsonNumber {
-  if (Number.isFinite(value)) return value;
+  if (Number.isFinite(value)) return value + 0;
   if (Number.isNaN(value)) return 'NaN';
   return value > 0 ? 'Infinity' : '-Infinity';
 }

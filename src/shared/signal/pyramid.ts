@@ -106,9 +106,11 @@ function writeBucket(acc: Float64Array, from: number, out: LevelArray, to: numbe
     out[to + 3] = 0;
     return;
   }
-  out[to] = min;
-  out[to + 1] = max;
-  out[to + 2] = count > 0 ? sum / count : Number.NaN;
+  // `+ 0` writes −0 as +0: which zero a bucket keeps depends on sample order, and JSON (the
+  // resumable state) cannot carry −0, so a stream split and resumed must not see the sign.
+  out[to] = min + 0;
+  out[to + 1] = max + 0;
+  out[to + 2] = count > 0 ? sum / count + 0 : Number.NaN;
   out[to + 3] = count;
 }
 
