@@ -1,0 +1,109 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isAlgorithmError } from '../errors.ts';
+import { runCaseTable } from '../test-support/case-table.suite.ts';
+import { castTo, decodeFloat64 } from '../test-support/fixtures.ts';
+import type { FloatArray, FloatDtype } from '../types.ts';
+import fixture from './fixtures/windowed.json' with { type: 'json' };
+import { jsWindowKernel, type WindowKernel } from './kernels.ts';
+import { windowed, windowedParams, type WindowedOutput } from './reference.ts';
+import { updateWithKernel } from './run.ts';
+
+interface WindowedCase {
+  name: string;
+  dtype: FloatDtype;
+  params: { window: number; partial: 'keep' | 'drop' };
+  input: keyof typeof fixture.inputs;
+  count: number;
+  expected: Record<'min' | 'max' | 'mean' | 'count', string>;
+}
+
+const cases = fixture.cases as WindowedCase[];
+const inputs = new Map(Object.entries(fixture.inputs).map(([key, text]) => [key, decodeFloat64(text)]));
+
+function inputOf(testCase: WindowedCase): FloatArray {
+  const all = inputs.get(testCase.input);
+  if (all === undefined) throw new Error(`no input ${testCase.input}`);
+  return castTo(testCase.dtype, all.subarray(0, testCase.count));
+}
+
+function join(parts: WindowedOutput[]): Record<string, number[]> {
+  const out: Record<string, number[]> = { min: [], max: [], mean: [], count: [] };
+  for (const part of parts) {
+    for (const key of ['min', 'max', 'mean', 'count'] as const) out[key]?.push(...part[key]);
+  }
+  return out;
+}
+
+/** Streams `values` in chunks of `chunk` samples through `kernel`, as a worker does. */
+async function stream(kernel: WindowKernel, testCase: WindowedCase, values: FloatArray, chunk: number) {
+  const state = windowed.init(windowedParams(testCase.params), testCase.dtype);
+  const parts: WindowedOutput[] = [];
+  for (let at = 0; at < values.length; at += chunk) {
+    parts.push(await updateWithKernel(kernel, state, values.subarray(at, at + chunk)));
+  }
+  parts.push(windowed.finish(state));
+  return join(parts);
+}
+
+runCaseTable<WindowedCase>({
+  algorithm: 'windowed',
+  cases,
+  expected: (testCase) => ({
+    min: decodeFloat64(testCase.expected.min),
+    max: decodeFloat64(testCase.expected.max),
+    mean: decodeFloat64(testCase.expected.mean),
+    count: decodeFloat64(testCase.expected.count),
+  }),
+  backends: [
+    {
+      backend: 'js',
+      // float32 is exact (float64 sums rounded once); float64 differs from numpy's pairwise
+      // summation in the last bits only.
+      tolerance: { float32: 0, float64: 1e-14 },
+      run: (testCase) => stream(jsWindowKernel, testCase, inputOf(testCase), 1000),
+    },
+  ],
+});
+
+describe('windowed', () => {
+  it('gives the same bytes whatever the split of the input', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ noNaN: false }), fc.constant(Number.NaN)), { maxLength: 500 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.array(fc.nat(500), { maxLength: 6 }),
+        (list, window, cuts) => {
+          const values = Float64Array.from(list);
+          const once = windowed.init({ window, partial: 'keep' }, 'float64');
+          const whole = join([windowed.update(once, values), windowed.finish(once)]);
+          const state = windowed.init({ window, partial: 'keep' }, 'float64');
+          const points = [...new Set(cuts.map((cut) => cut % (values.length + 1)))].sort((a, b) => a - b);
+          const parts: WindowedOutput[] = [];
+          let from = 0;
+          for (const to of [...points, values.length]) {
+            parts.push(windowed.update(state, values.subarray(from, to)));
+            // The state is plain data: a job may carry it between workers (structured clone).
+            Object.assign(state, structuredClone(state));
+            from = to;
+          }
+          parts.push(windowed.finish(state));
+          expect(join(parts)).toEqual(whole);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a window that is not a positive integer, and an unknown partial rule', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity, '8', undefined, 2 ** 40]) {
+      expect(() => windowedParams({ window: bad })).toThrow(/window must be an integer/);
+    }
+    try {
+      windowedParams({ window: 4, partial: 'pad' });
+      expect.unreachable();
+    } catch (error) {
+      expect(isAlgorithmError(error, 'bad_request')).toBe(true);
+    }
+  });
+});
