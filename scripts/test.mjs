@@ -27,11 +27,18 @@ const stages = [
   { name: 'format', command: bin('prettier'), args: ['--check', '--log-level', 'warn', '.'] },
   // The ingestion test runs a real collectd; without it that one test skips, and this stage fails.
   { name: 'collectd', command: process.execPath, args: ['scripts/ensure-collectd.mjs'] },
-  { name: 'unit', command: bin('vitest'), args: vitestReport('unit'), report: 'vitest-unit.json' },
+  // Before unit: the WebGPU kernels' Node tests run on Chromium's SwiftShader (and libvulkan1).
   {
     name: 'chromium',
     command: process.execPath,
     args: ['scripts/ensure-chromium.mjs'],
+  },
+  {
+    name: 'unit',
+    command: bin('vitest'),
+    args: vitestReport('unit'),
+    report: 'vitest-unit.json',
+    needs: 'chromium',
   },
   {
     name: 'browser',
