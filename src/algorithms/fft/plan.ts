@@ -1,0 +1,272 @@
+// FFT plans in numpy's conventions (np.fft.fft / ifft / rfft / irfft): forward unscaled with
+// e^{−2πikn/N}, inverse scaled by 1/N. Complex data is interleaved (re, im, re, im…); a real
+// transform of size N has N/2+1 bins (floor), so 2·(⌊N/2⌋+1) numbers. All arithmetic is float64;
+// float32 plans convert on the way in and out (one rounding of the float64 result).
+//
+// The real transform of even N runs a complex transform of N/2 on the samples taken in pairs
+// (z_j = x_2j + i·x_2j+1) and splits the result with one pass of twiddles; odd N runs a complex
+// transform of N with zero imaginary parts. The inverse real transform ignores the imaginary
+// parts of bin 0 and (for even N) bin N/2, as numpy's irfft does.
+//
+// NaN rule: NaN and ±Infinity propagate as IEEE arithmetic gives. Every output bin depends on
+// every input sample, so one NaN in the input makes every bin NaN (an infinity makes bins
+// Infinity or NaN). Callers that want spectra of gappy signals filter first (Welch skips
+// segments with NaN).
+import { badRequest } from '../errors.ts';
+import type { BackendName, FloatArray, FloatDtype } from '../types.ts';
+import { complexCore } from './core.ts';
+import { rootOfUnity } from './twiddle.ts';
+
+export type FftKind = 'complex' | 'real';
+
+export interface FftPlanOptions {
+  kind: FftKind;
+  dtype: FloatDtype;
+}
+
+export interface FftPlan {
+  readonly n: number;
+  readonly kind: FftKind;
+  readonly dtype: FloatDtype;
+  readonly backend: BackendName;
+  /** Numbers in a time-domain array: 2n (complex) or n (real). */
+  readonly timeLength: number;
+  /** Numbers in a spectrum: 2n (complex) or 2·(⌊n/2⌋+1) (real, interleaved bins). */
+  readonly frequencyLength: number;
+  /** Time → frequency, unscaled. `output` (optional, same dtype) may be the input for complex. */
+  forward(input: FloatArray, output?: FloatArray): FloatArray;
+  /** Frequency → time, scaled by 1/n. */
+  inverse(input: FloatArray, output?: FloatArray): FloatArray;
+  /** Releases what the plan holds outside the JS heap (nothing for js plans). */
+  dispose(): void;
+}
+
+/** The largest transform: 2^27 points (a 2 GiB float64 complex work buffer pair). */
+export const MAX_FFT_SIZE = 2 ** 27;
+
+export function checkPlanOptions(n: unknown, options: unknown): FftPlanOptions & { n: number } {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_FFT_SIZE) {
+    throw badRequest(`fft: n must be an integer from 1 to 2^27, not ${String(n)}`);
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw badRequest('fft: options must be an object');
+  }
+  const { kind, dtype } = options as Record<string, unknown>;
+  if (kind !== 'complex' && kind !== 'real') {
+    throw badRequest(`fft: kind must be "complex" or "real", not ${String(kind)}`);
+  }
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw badRequest(`fft: dtype must be "float32" or "float64", not ${String(dtype)}`);
+  }
+  return { n, kind, dtype };
+}
+
+/** Checks a call's arrays and returns the output to write (allocated when absent). */
+export function checkArrays(
+  what: string,
+  dtype: FloatDtype,
+  input: unknown,
+  inputLength: number,
+  output: unknown,
+  outputLength: number,
+): FloatArray {
+  const Type = dtype === 'float32' ? Float32Array : Float64Array;
+  if (!(input instanceof Type)) {
+    throw badRequest(`fft ${what}: input must be a ${Type.name} for a ${dtype} plan`);
+  }
+  if (input.length !== inputLength) {
+    throw badRequest(`fft ${what}: input must hold ${inputLength} numbers, not ${input.length}`);
+  }
+  if (output === undefined) return new Type(outputLength);
+  if (!(output instanceof Type) || output.length !== outputLength) {
+    throw badRequest(`fft ${what}: output must be a ${Type.name} of ${outputLength} numbers`);
+  }
+  return output;
+}
+
+function createComplexPlan(n: number, dtype: FloatDtype): FftPlan {
+  const core = complexCore(n);
+  const length = 2 * n;
+  return {
+    n,
+    kind: 'complex',
+    dtype,
+    backend: 'js',
+    timeLength: length,
+    frequencyLength: length,
+    forward(input, output) {
+      const out = checkArrays('forward', dtype, input, length, output, length);
+      core.input.set(input);
+      out.set(core.run());
+      return out;
+    },
+    inverse(input, output) {
+      const out = checkArrays('inverse', dtype, input, length, output, length);
+      // ifft(x) = conj(fft(conj(x))) / n
+      const work = core.input;
+      for (let i = 0; i < length; i += 2) {
+        work[i] = input[i] as number;
+        work[i + 1] = -(input[i + 1] as number);
+      }
+      const result = core.run();
+      const scale = 1 / n;
+      for (let i = 0; i < length; i += 2) {
+        out[i] = (result[i] as number) * scale;
+        out[i + 1] = -(result[i + 1] as number) * scale;
+      }
+      return out;
+    },
+    dispose() {},
+  };
+}
+
+/** e^{−2πik/n} for k = 0 … n/2, interleaved (the split pass of the even real transform). */
+function halfTwiddles(n: number): Float64Array {
+  const half = n / 2;
+  const out = new Float64Array(2 * (half + 1));
+  for (let k = 0; k <= half; k++) {
+    rootOfUnity(k, n, out, 2 * k);
+    out[2 * k + 1] = -(out[2 * k + 1] as number);
+  }
+  return out;
+}
+
+function createEvenRealPlan(n: number, dtype: FloatDtype): FftPlan {
+  const half = n / 2;
+  const core = complexCore(half);
+  const tw = halfTwiddles(n);
+  const bins = 2 * (half + 1);
+  return {
+    n,
+    kind: 'real',
+    dtype,
+    backend: 'js',
+    timeLength: n,
+    frequencyLength: bins,
+    forward(input, output) {
+      const out = checkArrays('forward', dtype, input, n, output, bins);
+      // The real samples in pairs are the complex input z_j = x_2j + i·x_2j+1.
+      core.input.set(input);
+      const z = core.run();
+      for (let k = 0; k <= half; k++) {
+        const j = k === half ? 0 : k;
+        const m = k === 0 ? 0 : half - k;
+        const ar = z[2 * j] as number;
+        const ai = z[2 * j + 1] as number;
+        const br = z[2 * m] as number;
+        const bi = z[2 * m + 1] as number;
+        // Even part (Z_k + conj Z_{M−k})/2, odd part (Z_k − conj Z_{M−k})/2i.
+        const er = 0.5 * (ar + br);
+        const ei = 0.5 * (ai - bi);
+        const or = 0.5 * (ai + bi);
+        const oi = -0.5 * (ar - br);
+        const wr = tw[2 * k] as number;
+        const wi = tw[2 * k + 1] as number;
+        out[2 * k] = er + (or * wr - oi * wi);
+        out[2 * k + 1] = ei + (or * wi + oi * wr);
+      }
+      return out;
+    },
+    inverse(input, output) {
+      const out = checkArrays('inverse', dtype, input, bins, output, n);
+      const work = core.input;
+      for (let k = 0; k < half; k++) {
+        const m = half - k;
+        const xr = input[2 * k] as number;
+        const xi = k === 0 ? 0 : (input[2 * k + 1] as number);
+        const mr = input[2 * m] as number;
+        const mi = m === half ? 0 : (input[2 * m + 1] as number);
+        const er = 0.5 * (xr + mr);
+        const ei = 0.5 * (xi - mi);
+        // (X_k − conj X_{M−k}) · conj(w^k) / 2
+        const dr = xr - mr;
+        const di = xi + mi;
+        const wr = tw[2 * k] as number;
+        const wi = -(tw[2 * k + 1] as number);
+        const or = 0.5 * (dr * wr - di * wi);
+        const oi = 0.5 * (dr * wi + di * wr);
+        // Z_k = even + i·odd, conjugated for the forward-core inverse.
+        work[2 * k] = er - oi;
+        work[2 * k + 1] = -(ei + or);
+      }
+      const z = core.run();
+      const scale = 1 / half;
+      for (let i = 0; i < n; i += 2) {
+        out[i] = (z[i] as number) * scale;
+        out[i + 1] = -(z[i + 1] as number) * scale;
+      }
+      return out;
+    },
+    dispose() {},
+  };
+}
+
+function createOddRealPlan(n: number, dtype: FloatDtype): FftPlan {
+  const core = complexCore(n);
+  const count = (n - 1) / 2 + 1;
+  const bins = 2 * count;
+  return {
+    n,
+    kind: 'real',
+    dtype,
+    backend: 'js',
+    timeLength: n,
+    frequencyLength: bins,
+    forward(input, output) {
+      const out = checkArrays('forward', dtype, input, n, output, bins);
+      const work = core.input;
+      for (let j = 0; j < n; j++) {
+        work[2 * j] = input[j] as number;
+        work[2 * j + 1] = 0;
+      }
+      out.set(core.run().subarray(0, bins));
+      return out;
+    },
+    inverse(input, output) {
+      const out = checkArrays('inverse', dtype, input, bins, output, n);
+      // The Hermitian spectrum, conjugated (forward-core inverse): bins k and n−k.
+      const work = core.input;
+      work[0] = input[0] as number;
+      work[1] = 0;
+      for (let k = 1; k < count; k++) {
+        const re = input[2 * k] as number;
+        const im = input[2 * k + 1] as number;
+        work[2 * k] = re;
+        work[2 * k + 1] = -im;
+        work[2 * (n - k)] = re;
+        work[2 * (n - k) + 1] = im;
+      }
+      const z = core.run();
+      const scale = 1 / n;
+      for (let j = 0; j < n; j++) out[j] = (z[2 * j] as number) * scale;
+      return out;
+    },
+    dispose() {},
+  };
+}
+
+const PLAN_CACHE_SIZE = 32;
+const plans = new Map<string, FftPlan>();
+
+/** The js plan of size n (cached by size, kind and dtype). */
+export function fftPlan(n: number, options: FftPlanOptions): FftPlan {
+  const checked = checkPlanOptions(n, options);
+  const key = `${checked.kind}:${checked.dtype}:${String(checked.n)}`;
+  let plan = plans.get(key);
+  if (plan !== undefined) {
+    plans.delete(key);
+  } else {
+    plan =
+      checked.kind === 'complex'
+        ? createComplexPlan(checked.n, checked.dtype)
+        : checked.n % 2 === 0
+          ? createEvenRealPlan(checked.n, checked.dtype)
+          : createOddRealPlan(checked.n, checked.dtype);
+    if (plans.size >= PLAN_CACHE_SIZE) {
+      const oldest = plans.keys().next();
+      if (oldest.done !== true) plans.delete(oldest.value);
+    }
+  }
+  plans.set(key, plan);
+  return plan;
+}

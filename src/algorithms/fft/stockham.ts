@@ -1,0 +1,316 @@
+// The complex FFT for n = 2^a·3^b·5^c: Stockham autosort, decimation in frequency, radix 4, 2, 3
+// and 5 passes ping-ponging between two float64 buffers (no bit reversal; the output comes out
+// in natural order). Forward sign only (e^{−2πi…}): plans get the inverse by conjugating on the
+// way in and out, which they do anyway while copying. Stage twiddles are computed once per plan.
+//
+// Stage of radix r on sub-length L with stride s (m = L / r): for p < m, q < s,
+//   y[q + s(rp + k)] = w_L^{pk} · Σ_j x[q + s(p + jm)] · w_r^{jk},   w_L = e^{−2πi/L}.
+// After the stage L ← m, s ← s·r; the last stage has m = 1.
+import { rootOfUnity } from './twiddle.ts';
+
+/** A forward complex transform of fixed size on interleaved float64 data. */
+export interface ComplexCore {
+  readonly n: number;
+  /** Where the caller writes the input (2n interleaved values); `run` may overwrite it. */
+  readonly input: Float64Array;
+  /** Transforms `input`; returns the buffer that holds the output (valid until the next run). */
+  run(): Float64Array;
+}
+
+interface Stage {
+  radix: number;
+  length: number;
+  stride: number;
+  /** (cos, −sin) of 2πpk/L for p < m, k = 1 … r−1, p-major. */
+  twiddles: Float64Array;
+}
+
+/** The radices of n in pass order, or undefined when n has a prime factor above 5. */
+export function smoothFactors(n: number): number[] | undefined {
+  const factors: number[] = [];
+  let rest = n;
+  while (rest % 4 === 0) {
+    factors.push(4);
+    rest /= 4;
+  }
+  if (rest % 2 === 0) {
+    factors.push(2);
+    rest /= 2;
+  }
+  for (const radix of [3, 5]) {
+    while (rest % radix === 0) {
+      factors.push(radix);
+      rest /= radix;
+    }
+  }
+  return rest === 1 ? factors : undefined;
+}
+
+function stageTwiddles(radix: number, length: number): Float64Array {
+  const m = length / radix;
+  const out = new Float64Array(2 * m * (radix - 1));
+  const root = new Float64Array(2);
+  for (let p = 0; p < m; p++) {
+    for (let k = 1; k < radix; k++) {
+      rootOfUnity(p * k, length, root, 0);
+      const at = 2 * (p * (radix - 1) + k - 1);
+      out[at] = root[0] as number;
+      out[at + 1] = -(root[1] as number);
+    }
+  }
+  return out;
+}
+
+export function createStockhamCore(n: number, factors: readonly number[]): ComplexCore {
+  const stages: Stage[] = [];
+  let length = n;
+  let stride = 1;
+  for (const radix of factors) {
+    stages.push({ radix, length, stride, twiddles: stageTwiddles(radix, length) });
+    length /= radix;
+    stride *= radix;
+  }
+  const a = new Float64Array(2 * n);
+  const b = new Float64Array(2 * n);
+  return {
+    n,
+    input: a,
+    run() {
+      let x = a;
+      let y = b;
+      for (const stage of stages) {
+        const { length: l, stride: s, twiddles: tw } = stage;
+        switch (stage.radix) {
+          case 4:
+            radix4(x, y, l, s, tw);
+            break;
+          case 2:
+            radix2(x, y, l, s, tw);
+            break;
+          case 3:
+            radix3(x, y, l, s, tw);
+            break;
+          default:
+            radix5(x, y, l, s, tw);
+        }
+        const t = x;
+        x = y;
+        y = t;
+      }
+      return x;
+    },
+  };
+}
+
+function radix2(x: Float64Array, y: Float64Array, l: number, s: number, tw: Float64Array): void {
+  const m = l >> 1;
+  const d = 2 * s * m;
+  for (let p = 0; p < m; p++) {
+    const wr = tw[2 * p] as number;
+    const wi = tw[2 * p + 1] as number;
+    const inBase = 2 * s * p;
+    const outBase = 4 * s * p;
+    for (let q = 0; q < 2 * s; q += 2) {
+      const i0 = inBase + q;
+      const o0 = outBase + q;
+      const ar = x[i0] as number;
+      const ai = x[i0 + 1] as number;
+      const br = x[i0 + d] as number;
+      const bi = x[i0 + d + 1] as number;
+      y[o0] = ar + br;
+      y[o0 + 1] = ai + bi;
+      const dr = ar - br;
+      const di = ai - bi;
+      y[o0 + 2 * s] = dr * wr - di * wi;
+      y[o0 + 2 * s + 1] = dr * wi + di * wr;
+    }
+  }
+}
+
+function radix4(x: Float64Array, y: Float64Array, l: number, s: number, tw: Float64Array): void {
+  const m = l >> 2;
+  const d = 2 * s * m;
+  const s2 = 2 * s;
+  for (let p = 0; p < m; p++) {
+    const w1r = tw[6 * p] as number;
+    const w1i = tw[6 * p + 1] as number;
+    const w2r = tw[6 * p + 2] as number;
+    const w2i = tw[6 * p + 3] as number;
+    const w3r = tw[6 * p + 4] as number;
+    const w3i = tw[6 * p + 5] as number;
+    const end = 2 * s * (p + 1);
+    for (let i0 = 2 * s * p, o0 = 8 * s * p; i0 < end; i0 += 2, o0 += 2) {
+      butterfly4(x, y, i0, d, o0, s2, w1r, w1i, w2r, w2i, w3r, w3i);
+    }
+  }
+}
+
+/** One radix-4 butterfly: inputs d apart from i0, outputs s2 apart from o0, twiddled. */
+function butterfly4(
+  x: Float64Array,
+  y: Float64Array,
+  i0: number,
+  d: number,
+  o0: number,
+  s2: number,
+  w1r: number,
+  w1i: number,
+  w2r: number,
+  w2i: number,
+  w3r: number,
+  w3i: number,
+): void {
+  const i1 = i0 + d;
+  const i2 = i1 + d;
+  const i3 = i2 + d;
+  const a0r = x[i0] as number;
+  const a0i = x[i0 + 1] as number;
+  const a1r = x[i1] as number;
+  const a1i = x[i1 + 1] as number;
+  const a2r = x[i2] as number;
+  const a2i = x[i2 + 1] as number;
+  const a3r = x[i3] as number;
+  const a3i = x[i3 + 1] as number;
+  const t0r = a0r + a2r;
+  const t0i = a0i + a2i;
+  const t1r = a0r - a2r;
+  const t1i = a0i - a2i;
+  const t2r = a1r + a3r;
+  const t2i = a1i + a3i;
+  // (a1 − a3)·(−i)
+  const t3r = a1i - a3i;
+  const t3i = a3r - a1r;
+  const o1 = o0 + s2;
+  const o2 = o1 + s2;
+  const o3 = o2 + s2;
+  y[o0] = t0r + t2r;
+  y[o0 + 1] = t0i + t2i;
+  const y1r = t1r + t3r;
+  const y1i = t1i + t3i;
+  y[o1] = y1r * w1r - y1i * w1i;
+  y[o1 + 1] = y1r * w1i + y1i * w1r;
+  const y2r = t0r - t2r;
+  const y2i = t0i - t2i;
+  y[o2] = y2r * w2r - y2i * w2i;
+  y[o2 + 1] = y2r * w2i + y2i * w2r;
+  const y3r = t1r - t3r;
+  const y3i = t1i - t3i;
+  y[o3] = y3r * w3r - y3i * w3i;
+  y[o3 + 1] = y3r * w3i + y3i * w3r;
+}
+
+const SIN_THIRD = Math.sqrt(3) / 2;
+
+function radix3(x: Float64Array, y: Float64Array, l: number, s: number, tw: Float64Array): void {
+  const m = l / 3;
+  const d = 2 * s * m;
+  const s2 = 2 * s;
+  for (let p = 0; p < m; p++) {
+    const w1r = tw[4 * p] as number;
+    const w1i = tw[4 * p + 1] as number;
+    const w2r = tw[4 * p + 2] as number;
+    const w2i = tw[4 * p + 3] as number;
+    const inBase = 2 * s * p;
+    const outBase = 6 * s * p;
+    for (let q = 0; q < s2; q += 2) {
+      const i0 = inBase + q;
+      const o0 = outBase + q;
+      const a0r = x[i0] as number;
+      const a0i = x[i0 + 1] as number;
+      const a1r = x[i0 + d] as number;
+      const a1i = x[i0 + d + 1] as number;
+      const a2r = x[i0 + 2 * d] as number;
+      const a2i = x[i0 + 2 * d + 1] as number;
+      const br = a1r + a2r;
+      const bi = a1i + a2i;
+      const tr = a0r - 0.5 * br;
+      const ti = a0i - 0.5 * bi;
+      // −i·sin(2π/3)·(a1 − a2)
+      const ur = SIN_THIRD * (a1i - a2i);
+      const ui = SIN_THIRD * (a2r - a1r);
+      y[o0] = a0r + br;
+      y[o0 + 1] = a0i + bi;
+      const y1r = tr + ur;
+      const y1i = ti + ui;
+      y[o0 + s2] = y1r * w1r - y1i * w1i;
+      y[o0 + s2 + 1] = y1r * w1i + y1i * w1r;
+      const y2r = tr - ur;
+      const y2i = ti - ui;
+      y[o0 + 2 * s2] = y2r * w2r - y2i * w2i;
+      y[o0 + 2 * s2 + 1] = y2r * w2i + y2i * w2r;
+    }
+  }
+}
+
+const C1 = Math.cos((2 * Math.PI) / 5);
+const C2 = Math.cos((4 * Math.PI) / 5);
+const S1 = Math.sin((2 * Math.PI) / 5);
+const S2 = Math.sin((4 * Math.PI) / 5);
+
+function radix5(x: Float64Array, y: Float64Array, l: number, s: number, tw: Float64Array): void {
+  const m = l / 5;
+  const d = 2 * s * m;
+  const s2 = 2 * s;
+  for (let p = 0; p < m; p++) {
+    const t = 8 * p;
+    const w1r = tw[t] as number;
+    const w1i = tw[t + 1] as number;
+    const w2r = tw[t + 2] as number;
+    const w2i = tw[t + 3] as number;
+    const w3r = tw[t + 4] as number;
+    const w3i = tw[t + 5] as number;
+    const w4r = tw[t + 6] as number;
+    const w4i = tw[t + 7] as number;
+    const inBase = 2 * s * p;
+    const outBase = 10 * s * p;
+    for (let q = 0; q < s2; q += 2) {
+      const i0 = inBase + q;
+      const o0 = outBase + q;
+      const a0r = x[i0] as number;
+      const a0i = x[i0 + 1] as number;
+      const a1r = x[i0 + d] as number;
+      const a1i = x[i0 + d + 1] as number;
+      const a2r = x[i0 + 2 * d] as number;
+      const a2i = x[i0 + 2 * d + 1] as number;
+      const a3r = x[i0 + 3 * d] as number;
+      const a3i = x[i0 + 3 * d + 1] as number;
+      const a4r = x[i0 + 4 * d] as number;
+      const a4i = x[i0 + 4 * d + 1] as number;
+      const b1r = a1r + a4r;
+      const b1i = a1i + a4i;
+      const b2r = a2r + a3r;
+      const b2i = a2i + a3i;
+      const d1r = a1r - a4r;
+      const d1i = a1i - a4i;
+      const d2r = a2r - a3r;
+      const d2i = a2i - a3i;
+      const t1r = a0r + C1 * b1r + C2 * b2r;
+      const t1i = a0i + C1 * b1i + C2 * b2i;
+      const t2r = a0r + C2 * b1r + C1 * b2r;
+      const t2i = a0i + C2 * b1i + C1 * b2i;
+      // u1 = −i(S1·d1 + S2·d2), u2 = −i(S2·d1 − S1·d2); −i(x + iy) = y − ix
+      const u1r = S1 * d1i + S2 * d2i;
+      const u1i = -(S1 * d1r + S2 * d2r);
+      const u2r = S2 * d1i - S1 * d2i;
+      const u2i = -(S2 * d1r - S1 * d2r);
+      y[o0] = a0r + b1r + b2r;
+      y[o0 + 1] = a0i + b1i + b2i;
+      let zr = t1r + u1r;
+      let zi = t1i + u1i;
+      y[o0 + s2] = zr * w1r - zi * w1i;
+      y[o0 + s2 + 1] = zr * w1i + zi * w1r;
+      zr = t2r + u2r;
+      zi = t2i + u2i;
+      y[o0 + 2 * s2] = zr * w2r - zi * w2i;
+      y[o0 + 2 * s2 + 1] = zr * w2i + zi * w2r;
+      zr = t2r - u2r;
+      zi = t2i - u2i;
+      y[o0 + 3 * s2] = zr * w3r - zi * w3i;
+      y[o0 + 3 * s2 + 1] = zr * w3i + zi * w3r;
+      zr = t1r - u1r;
+      zi = t1i - u1i;
+      y[o0 + 4 * s2] = zr * w4r - zi * w4i;
+      y[o0 + 4 * s2 + 1] = zr * w4i + zi * w4r;
+    }
+  }
+}
