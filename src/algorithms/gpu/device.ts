@@ -199,3 +199,11 @@ export class GpuContext {
     this.lostReason = reason;
   }
 }
+
+/** The GPU type, for modules that take one without referencing the WebGPU types themselves. */
+export type WebGpu = GPU;
+
+/** navigator.gpu where this runtime has one (browsers, workers), else undefined. */
+export function navigatorGpu(): GPU | undefined {
+  return (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+}

@@ -1,9 +1,11 @@
 // The hot loop of windowed statistics, per backend: reduce a run of whole windows. The
 // streaming driver (run.ts) keeps the open window at chunk edges in the reference's state and
 // hands each kernel only whole windows, so a kernel never carries state.
+import { navigatorGpu, type WebGpu } from '../gpu/device.ts';
 import { createKernelRegistry, type KernelRegistry } from '../registry.ts';
 import type { BackendName, FloatArray, FloatDtype } from '../types.ts';
 import { windowed, type WindowedOutput } from './reference.ts';
+import { createWebgpuWindowKernel } from './webgpu/kernel.ts';
 
 export interface WindowKernel {
   readonly backend: BackendName;
@@ -37,8 +39,13 @@ export const jsWindowKernel: WindowKernel = {
   },
 };
 
-export function createWindowKernels(): KernelRegistry<WindowKernel> {
+/** `gpu`: the WebGPU entry point (navigator.gpu when absent; Node tests inject the webgpu package's). */
+export function createWindowKernels(options: { gpu?: WebGpu } = {}): KernelRegistry<WindowKernel> {
   const registry = createKernelRegistry<WindowKernel>();
+  registry.register({
+    backend: 'webgpu',
+    create: () => createWebgpuWindowKernel(options.gpu ?? navigatorGpu()),
+  });
   registry.register({ backend: 'js', create: () => jsWindowKernel });
   return registry;
 }

@@ -8,6 +8,11 @@ import fixture from './fixtures/windowed.json' with { type: 'json' };
 import { jsWindowKernel, type WindowKernel } from './kernels.ts';
 import { windowed, windowedParams, type WindowedOutput } from './reference.ts';
 import { updateWithKernel } from './run.ts';
+import {
+  nodeWebgpuWindowKernel,
+  webgpuAbsence,
+  webgpuDtypeSkip,
+} from './webgpu/node-kernel.suite.ts';
 
 interface WindowedCase {
   name: string;
@@ -19,7 +24,9 @@ interface WindowedCase {
 }
 
 const cases = fixture.cases as WindowedCase[];
-const inputs = new Map(Object.entries(fixture.inputs).map(([key, text]) => [key, decodeFloat64(text)]));
+const inputs = new Map(
+  Object.entries(fixture.inputs).map(([key, text]) => [key, decodeFloat64(text)]),
+);
 
 function inputOf(testCase: WindowedCase): FloatArray {
   const all = inputs.get(testCase.input);
@@ -36,7 +43,12 @@ function join(parts: WindowedOutput[]): Record<string, number[]> {
 }
 
 /** Streams `values` in chunks of `chunk` samples through `kernel`, as a worker does. */
-async function stream(kernel: WindowKernel, testCase: WindowedCase, values: FloatArray, chunk: number) {
+async function stream(
+  kernel: WindowKernel,
+  testCase: WindowedCase,
+  values: FloatArray,
+  chunk: number,
+) {
   const state = windowed.init(windowedParams(testCase.params), testCase.dtype);
   const parts: WindowedOutput[] = [];
   for (let at = 0; at < values.length; at += chunk) {
@@ -63,14 +75,25 @@ runCaseTable<WindowedCase>({
       tolerance: { float32: 0, float64: 1e-14 },
       run: (testCase) => stream(jsWindowKernel, testCase, inputOf(testCase), 1000),
     },
+    {
+      backend: 'webgpu',
+      // min, max and count exact; the mean from compensated float32 sums (1e-5 norm-wise).
+      tolerance: { float32: 1e-5 },
+      skip: (testCase) => webgpuDtypeSkip(testCase.dtype),
+      run: async (testCase) =>
+        stream(await nodeWebgpuWindowKernel(), testCase, inputOf(testCase), 1000),
+    },
   ],
+  unavailable: async (backend) => (backend === 'webgpu' ? webgpuAbsence() : undefined),
 });
 
 describe('windowed', () => {
   it('gives the same bytes whatever the split of the input', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.double({ noNaN: false }), fc.constant(Number.NaN)), { maxLength: 500 }),
+        fc.array(fc.oneof(fc.double({ noNaN: false }), fc.constant(Number.NaN)), {
+          maxLength: 500,
+        }),
         fc.integer({ min: 1, max: 70 }),
         fc.array(fc.nat(500), { maxLength: 6 }),
         (list, window, cuts) => {
@@ -78,7 +101,9 @@ describe('windowed', () => {
           const once = windowed.init({ window, partial: 'keep' }, 'float64');
           const whole = join([windowed.update(once, values), windowed.finish(once)]);
           const state = windowed.init({ window, partial: 'keep' }, 'float64');
-          const points = [...new Set(cuts.map((cut) => cut % (values.length + 1)))].sort((a, b) => a - b);
+          const points = [...new Set(cuts.map((cut) => cut % (values.length + 1)))].sort(
+            (a, b) => a - b,
+          );
           const parts: WindowedOutput[] = [];
           let from = 0;
           for (const to of [...points, values.length]) {

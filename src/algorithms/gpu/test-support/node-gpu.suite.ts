@@ -15,7 +15,9 @@ export function nodeGpu(): Promise<{ gpu?: GPU; reason?: string }> {
       const { create } = await import('webgpu');
       return { gpu: create([]) };
     } catch (error) {
-      return { reason: `the webgpu package did not load: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        reason: `the webgpu package did not load: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   })();
   return cached;

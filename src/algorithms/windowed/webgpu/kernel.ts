@@ -49,39 +49,39 @@ export interface WebgpuWindowKernel extends WindowKernel {
   device(): Promise<AcquiredDevice>;
 }
 
-type Pipelines = Record<ShaderInput, Record<'perThread' | 'perGroup', GPUComputePipeline>>;
+type Entry = 'perThread' | 'perGroup';
 
-const pipelineCache = new WeakMap<GPUDevice, Promise<Pipelines>>();
+/** Per device, pipelines compiled on first use (SwiftShader takes seconds for the tree ones). */
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
-async function compile(device: GPUDevice): Promise<Pipelines> {
-  const build = async (input: ShaderInput) => {
+function pipelineFor(
+  device: GPUDevice,
+  input: ShaderInput,
+  entryPoint: Entry,
+): Promise<GPUComputePipeline> {
+  let pipelines = pipelineCache.get(device);
+  if (pipelines === undefined) {
+    pipelines = new Map();
+    pipelineCache.set(device, pipelines);
+  }
+  const key = `${input} ${entryPoint}`;
+  let pipeline = pipelines.get(key);
+  if (pipeline === undefined) {
     const module = device.createShaderModule({
       code: windowedShader(input),
       label: `windowed ${input}`,
     });
-    const make = (entryPoint: string) =>
-      device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } });
-    const [perThread, perGroup] = await Promise.all([make('perThread'), make('perGroup')]);
-    return { perThread, perGroup };
-  };
-  try {
-    const [values, records] = await Promise.all([build('values'), build('records')]);
-    return { values, records };
-  } catch (error) {
-    throw new AlgorithmError(
-      'unavailable',
-      `webgpu: windowed shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    pipeline = device
+      .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
+      .catch((error: unknown) => {
+        throw new AlgorithmError(
+          'unavailable',
+          `webgpu: windowed shader (${key}) did not compile: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+    pipelines.set(key, pipeline);
   }
-}
-
-function pipelinesFor(device: GPUDevice): Promise<Pipelines> {
-  let pipelines = pipelineCache.get(device);
-  if (pipelines === undefined) {
-    pipelines = compile(device);
-    pipelineCache.set(device, pipelines);
-  }
-  return pipelines;
+  return pipeline;
 }
 
 /** Samples one piece may hold: its samples and its level-0 records each fit one binding. */
@@ -106,7 +106,6 @@ async function runChain(
   const levels = counts.filter((count) => count > 0).length;
   if (levels === 0) return windows.map(() => emptyPartials());
   const { device, limits } = acquired;
-  const pipelines = await pipelinesFor(device);
   return withErrorScopes(device, 'windowed', async () => {
     const buffers: GPUBuffer[] = [];
     try {
@@ -137,8 +136,11 @@ async function runChain(
           `windowed level ${level}`,
         );
         buffers.push(params, records);
-        const pipeline =
-          pipelines[level === 0 ? 'values' : 'records'][perThread ? 'perThread' : 'perGroup'];
+        const pipeline = await pipelineFor(
+          device,
+          level === 0 ? 'values' : 'records',
+          perThread ? 'perThread' : 'perGroup',
+        );
         const bindGroup = device.createBindGroup({
           layout: pipeline.getBindGroupLayout(0),
           entries: [
@@ -242,10 +244,10 @@ export async function createWebgpuWindowKernel(
   options: GpuContextOptions = {},
 ): Promise<WebgpuWindowKernel> {
   const context = new GpuContext(gpu, options);
-  // Acquire and compile now: a backend that cannot run says so when created, and the
-  // registry falls through to the next one.
+  // Acquire and compile (the quick pipeline) now: a backend that cannot run says so when
+  // created, and the registry falls through to the next one.
   const acquired = await context.acquire();
-  await pipelinesFor(acquired.device);
+  await pipelineFor(acquired.device, 'values', 'perThread');
 
   const reduceLevels = async (values: Float32Array, windows: readonly number[]) => {
     float32Only(values);
