@@ -1,0 +1,144 @@
+// The streaming core of resample_poly: scipy's upfirdn(h, x, up, down) with resample_poly's
+// delay compensation, one chunk at a time.
+//
+// scipy pads the filter with `pre = down − half % down` leading zeros (half = (L − 1) // 2),
+// keeps upfirdn's outputs from `(half + pre) / down` on, n_out = ⌈n·up/down⌉ of them, and
+// upfirdn pads the filter again to a multiple of `up` (its "transposed, flipped" phases). With
+// hp that padded filter, output k is, at upsampled time t = k·down + half + pre,
+//   y[k] = Σ_a hp[t mod up + a·up] · x[⌊t/up⌋ − a],   x = 0 outside [0, n).
+// So output k is ready once x[⌊t/up⌋] has arrived, and `finish` computes the ones left, while
+// k·down < n·up, over trailing zeros. The zero taps are kept on purpose: 0·NaN and 0·∞ are NaN
+// in scipy too, so the NaN footprint is scipy's, not just the nonzero taps'.
+//
+// (scipy adds still more trailing zeros to the filter when a caller's FIR is shorter than about
+// 2·up taps; those depend on the total length, which a stream does not know, so for such
+// filters a NaN or ∞ can reach a few outputs fewer here than in scipy. Values are the same.)
+//
+// The state keeps the last `perPhase − 1` samples (zeros before the signal), the position of
+// the next output as (newest sample index, phase) so no product n·up can outgrow 2^53, and
+// the taps. Sums are float64 whatever the dtype; the output has the input's dtype.
+import { badRequest } from '../errors.ts';
+import { arrayOf, type FloatArray, type FloatDtype } from '../types.ts';
+import { jsPolyphaseKernel, type PolyphaseKernel } from './kernels.ts';
+
+export interface PolyphaseState {
+  dtype: FloatDtype;
+  up: number;
+  down: number;
+  /** Taps per phase (upfirdn's padded filter length / up). */
+  perPhase: number;
+  /** Phase p's taps, flipped: taps[p·perPhase + b] = hp[p + (perPhase − 1 − b)·up]. */
+  taps: Float64Array;
+  /** The last perPhase − 1 samples, oldest first, as float64 (zeros before the signal). */
+  history: Float64Array;
+  /** Samples consumed so far. */
+  seen: number;
+  /** Index of the newest sample the next output reads, and its phase (t = newest·up + phase). */
+  newest: number;
+  phase: number;
+  /** half + pre: the next output exists while (newest − seen)·up + phase < lead at the end. */
+  lead: number;
+  finished: boolean;
+}
+
+/**
+ * The state for filter `h` (gain included, in the arithmetic of the caller's choice), after
+ * up/down were reduced by their gcd. up = down = 1 is scipy's copy: one tap of 1, no delay.
+ */
+export function initPolyphase(
+  dtype: FloatDtype,
+  up: number,
+  down: number,
+  h: Float64Array,
+): PolyphaseState {
+  const identity = up === 1 && down === 1;
+  const filter = identity ? Float64Array.of(1) : h;
+  const half = identity ? 0 : Math.floor((filter.length - 1) / 2);
+  const pre = identity ? 0 : down - (half % down);
+  const perPhase = Math.ceil((pre + filter.length) / up);
+  const taps = new Float64Array(perPhase * up);
+  for (let p = 0; p < up; p++) {
+    for (let a = 0; a < perPhase; a++) {
+      const j = p + a * up - pre;
+      taps[p * perPhase + (perPhase - 1 - a)] =
+        j >= 0 && j < filter.length ? (filter[j] as number) : 0;
+    }
+  }
+  const lead = half + pre;
+  return {
+    dtype,
+    up,
+    down,
+    perPhase,
+    taps,
+    history: new Float64Array(perPhase - 1),
+    seen: 0,
+    newest: Math.floor(lead / up),
+    phase: lead % up,
+    lead,
+    finished: false,
+  };
+}
+
+/** Outputs whose upsampled time, counted from the start of `limit`, stays below `limit·up`. */
+function outputsBefore(state: PolyphaseState, limitRelative: number): number {
+  const room = limitRelative - state.phase;
+  return room > 0 ? Math.ceil(room / state.down) : 0;
+}
+
+/** Runs `count` outputs over `work` (whose first sample is x[newest − perPhase + 1]). */
+function emit(
+  kernel: PolyphaseKernel,
+  state: PolyphaseState,
+  work: Float64Array,
+  count: number,
+): FloatArray {
+  const out = arrayOf(state.dtype, count);
+  const { up, down } = state;
+  kernel.run(work, state.taps, state.perPhase, up, down, state.phase, count, out);
+  const total = state.phase + count * down;
+  state.newest += Math.floor(total / up);
+  state.phase = total % up;
+  return out;
+}
+
+/** Carries the last perPhase − 1 samples of `work` into the state. */
+function keepHistory(state: PolyphaseState, work: Float64Array): void {
+  state.history = work.slice(work.length - state.history.length);
+}
+
+export function updatePolyphase(
+  state: PolyphaseState,
+  chunk: FloatArray,
+  kernel: PolyphaseKernel = jsPolyphaseKernel,
+): FloatArray {
+  if (state.finished) throw badRequest('resample: update after finish');
+  const keep = state.history.length;
+  const work = new Float64Array(keep + chunk.length);
+  work.set(state.history);
+  work.set(chunk, keep);
+  const seen = state.seen + chunk.length;
+  // Every output before this chunk was emitted, so newest ≥ state.seen and work starts at
+  // x[newest − perPhase + 1] once the samples before `newest − state.seen` are skipped.
+  const skip = state.newest - state.seen;
+  const count = outputsBefore(state, (seen - state.newest) * state.up);
+  const out = emit(kernel, state, work.subarray(skip), count);
+  state.seen = seen;
+  keepHistory(state, work);
+  return out;
+}
+
+export function finishPolyphase(
+  state: PolyphaseState,
+  kernel: PolyphaseKernel = jsPolyphaseKernel,
+): FloatArray {
+  if (state.finished) throw badRequest('resample: finish called twice');
+  state.finished = true;
+  // The outputs left read at most ⌈lead/up⌉ samples past the end: zeros (scipy's cval 0).
+  const zeros = Math.ceil(state.lead / state.up) + 1;
+  const work = new Float64Array(state.history.length + zeros);
+  work.set(state.history);
+  const skip = state.newest - state.seen;
+  const count = outputsBefore(state, state.lead - skip * state.up);
+  return emit(kernel, state, work.subarray(skip), count);
+}
