@@ -10,7 +10,8 @@ export interface Comparison {
 }
 
 export function compareArrays(x: ArrayLike<number>, ref: ArrayLike<number>): Comparison {
-  if (x.length !== ref.length) return { relativeError: Infinity, mismatchAt: -1, lengthMatches: false };
+  if (x.length !== ref.length)
+    return { relativeError: Infinity, mismatchAt: -1, lengthMatches: false };
   let diff = 0;
   let norm = 0;
   for (let i = 0; i < ref.length; i++) {

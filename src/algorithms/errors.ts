@@ -22,7 +22,10 @@ export class AlgorithmError extends Error {
   }
 }
 
-export function isAlgorithmError(value: unknown, code?: AlgorithmErrorCode): value is AlgorithmError {
+export function isAlgorithmError(
+  value: unknown,
+  code?: AlgorithmErrorCode,
+): value is AlgorithmError {
   return value instanceof AlgorithmError && (code === undefined || value.code === code);
 }
 
@@ -31,7 +34,11 @@ export function badRequest(message: string): AlgorithmError {
 }
 
 /** A positive integer parameter, or a bad_request that names it. */
-export function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+export function positiveInteger(
+  name: string,
+  value: unknown,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw badRequest(`${name} must be an integer from 1 to ${String(max)}, not ${String(value)}`);
   }

@@ -36,7 +36,10 @@ export function dtypeOf(values: FloatArray): FloatDtype {
 
 /** Concatenates arrays of one dtype. */
 export function concatArrays(dtype: FloatDtype, parts: readonly FloatArray[]): FloatArray {
-  const out = arrayOf(dtype, parts.reduce((sum, part) => sum + part.length, 0));
+  const out = arrayOf(
+    dtype,
+    parts.reduce((sum, part) => sum + part.length, 0),
+  );
   let at = 0;
   for (const part of parts) {
     out.set(part, at);

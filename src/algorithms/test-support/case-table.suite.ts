@@ -57,9 +57,14 @@ export function runCaseTable<C extends TableCase>(spec: CaseTableSpec<C>): void 
               expect(output, `output ${name}`).toBeDefined();
               if (output === undefined) return;
               const comparison = compareArrays(output, reference);
-              expect(comparison.lengthMatches, `${name}: length ${String(output.length)} vs ${String(reference.length)}`).toBe(true);
+              expect(
+                comparison.lengthMatches,
+                `${name}: length ${String(output.length)} vs ${String(reference.length)}`,
+              ).toBe(true);
               expect(comparison.mismatchAt, `${name}: NaN/Infinity pattern`).toBe(-1);
-              expect(comparison.relativeError, `${name}: ‖x − ref‖/‖ref‖`).toBeLessThanOrEqual(tolerance);
+              expect(comparison.relativeError, `${name}: ‖x − ref‖/‖ref‖`).toBeLessThanOrEqual(
+                tolerance,
+              );
             }
           });
         }

@@ -3,7 +3,7 @@
 // the same in Node, in workers and in Chromium (pure code: no atob in this project's pure lib).
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const VALUE = new Map([...ALPHABET].map((char, i) => [char, i]));
+const VALUE = new Map(Array.from({ length: ALPHABET.length }, (_, i) => [ALPHABET.charAt(i), i]));
 
 export function decodeBase64(text: string): Uint8Array {
   const clean = text.replace(/=+$/, '');
@@ -31,6 +31,9 @@ export function decodeFloat64(text: string): Float64Array {
 }
 
 /** A fixture input cast to the case's dtype (the scripts cast the same way before computing). */
-export function castTo(dtype: 'float32' | 'float64', values: Float64Array): Float32Array | Float64Array {
+export function castTo(
+  dtype: 'float32' | 'float64',
+  values: Float64Array,
+): Float32Array | Float64Array {
   return dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
 }

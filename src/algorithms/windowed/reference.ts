@@ -40,7 +40,8 @@ export interface WindowedOutput {
 export const MAX_WINDOW = 2 ** 31;
 
 export function windowedParams(input: unknown): WindowedParams {
-  if (typeof input !== 'object' || input === null) throw badRequest('windowed: params must be an object');
+  if (typeof input !== 'object' || input === null)
+    throw badRequest('windowed: params must be an object');
   const { window, partial = 'keep' } = input as Record<string, unknown>;
   if (partial !== 'keep' && partial !== 'drop') {
     throw badRequest(`windowed: partial must be "keep" or "drop", not ${String(partial)}`);

@@ -116,6 +116,19 @@ describe.each(backends)('signals on %s', (_name, setup) => {
     ]);
   });
 
+  it('names the chunk of each piece and says whether it holds NaN', async () => {
+    const { signals } = setup();
+    await signals.create('s', { datasetId: 'd', name: 'x', chunkLength: 4 });
+    await signals.append('s', Float32Array.from([1, 2, 3, 4, 5, Number.NaN, 7, 8, 9]));
+    const pieces = [];
+    for await (const piece of signals.iterate('s')) pieces.push(piece);
+    expect(pieces.map((piece) => piece.nanFree)).toEqual([true, false, true]);
+    for (const piece of pieces) {
+      const entry = await signals.entry('s', piece.chunkIndex);
+      expect(piece.sha256).toBe(entry.sha256);
+    }
+  });
+
   it('keeps per-chunk statistics in the manifest, NaN and infinities included', async () => {
     const { signals } = setup();
     await signals.create('s', { datasetId: 'd', name: 'x', chunkLength: 4 });

@@ -31,6 +31,10 @@ export interface SignalPiece {
   /** Sample index of values[0] in the signal. */
   start: number;
   values: SignalArray;
+  /** The stored chunk's hash: what a derived result names as its input. */
+  sha256: string;
+  /** The manifest says the chunk holds no NaN: kernels may take paths that are not NaN-safe. */
+  nanFree: boolean;
 }
 
 export interface AppendOptions extends CallOptions {
@@ -288,7 +292,13 @@ export class SignalStore {
         const chunkStart = chunkIndex * chunkLength;
         const from = Math.max(start - chunkStart, 0);
         const to = Math.min(end - chunkStart, values.length);
-        yield { chunkIndex, start: chunkStart + from, values: values.subarray(from, to) };
+        yield {
+          chunkIndex,
+          start: chunkStart + from,
+          values: values.subarray(from, to),
+          sha256: entry.sha256,
+          nanFree: entry.nanCount === 0,
+        };
       }
       first = batchLast + 1;
     }

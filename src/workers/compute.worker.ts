@@ -1,0 +1,34 @@
+// A compute worker: opens the same IndexedDB documents and chunk store as the page (so chunks
+// are read here, never posted from the page), and runs jobs the pool sends it. Several run at
+// once, one per worker of the pool (compute/compute-pool.ts, compute/browser-pool.ts).
+import * as Comlink from 'comlink';
+import { openIndexedDbChunkStore } from '../jio/chunks/indexeddb-chunk-store.ts';
+import { installJioErrorTransfer } from '../jio/comlink-transfer.ts';
+import { SignalStore } from '../jio/signals/signal-store.ts';
+import { IndexedDbStorage } from '../jio/storages/indexeddb/index.ts';
+import { openFieldlakeDexie } from '../jio/storages/indexeddb/schema.ts';
+import { DOCS_DATABASE } from '../jio/sync/sync-node.ts';
+import type { ComputeWorkerRemote } from './compute/browser-pool.ts';
+import { createComputeWorkerApi } from './compute/compute-worker-api.ts';
+
+installJioErrorTransfer();
+
+let database = DOCS_DATABASE;
+let signals: SignalStore | undefined;
+
+function open(): SignalStore {
+  signals ??= new SignalStore(
+    new IndexedDbStorage(openFieldlakeDexie(database)),
+    openIndexedDbChunkStore(database),
+  );
+  return signals;
+}
+
+const remote: ComputeWorkerRemote = {
+  ...createComputeWorkerApi(open),
+  useDatabase(name) {
+    if (signals !== undefined) throw new Error('the compute worker has already opened its storage');
+    database = name;
+  },
+};
+Comlink.expose(remote);
