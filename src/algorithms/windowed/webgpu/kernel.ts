@@ -45,8 +45,14 @@ export interface WebgpuWindowKernel extends WindowKernel {
    * level (the reference with `partial: 'drop'`).
    */
   reduceLevels(values: Float32Array, windows: readonly number[]): Promise<WindowedOutput[]>;
+  /** Submissions so far (one per piece: upload, passes, readback); shows the splits in tests. */
+  readonly stats: Readonly<Stats>;
   /** The device in use: a fallback adapter's timings are no speed figure. */
   device(): Promise<AcquiredDevice>;
+}
+
+interface Stats {
+  submits: number;
 }
 
 type Entry = 'perThread' | 'perGroup';
@@ -94,6 +100,7 @@ export function samplesPerPiece(acquired: AcquiredDevice, firstWindow: number): 
 /** One upload, the levels' passes, one readback: partials per level (empty past the piece). */
 async function runChain(
   acquired: AcquiredDevice,
+  stats: Stats,
   piece: Float32Array,
   windows: readonly number[],
 ): Promise<Partials[]> {
@@ -159,6 +166,7 @@ async function runChain(
       }
       const readback = stageReadback(device, encoder, outputs);
       device.queue.submit([encoder.finish()]);
+      stats.submits++;
       const data = await readback.read();
       return windows.map((_, level) =>
         level < levels
@@ -174,6 +182,7 @@ async function runChain(
 /** Level-0 partials of windows longer than a piece: each window in pieces, merged on the CPU. */
 async function splitWindows(
   acquired: AcquiredDevice,
+  stats: Stats,
   values: Float32Array,
   window: number,
   piece: number,
@@ -184,7 +193,7 @@ async function splitWindows(
     const pieces: Partials[] = [];
     for (let at = w * window; at < (w + 1) * window; at += piece) {
       const end = Math.min(at + piece, (w + 1) * window);
-      const [level] = await runChain(acquired, values.subarray(at, end), [end - at]);
+      const [level] = await runChain(acquired, stats, values.subarray(at, end), [end - at]);
       pieces.push(level as Partials);
     }
     const all = concatPartials(pieces);
@@ -195,6 +204,7 @@ async function splitWindows(
 
 async function levelPartials(
   acquired: AcquiredDevice,
+  stats: Stats,
   values: Float32Array,
   windows: readonly number[],
 ): Promise<Partials[]> {
@@ -202,7 +212,7 @@ async function levelPartials(
   const piece = samplesPerPiece(acquired, first);
   const levels: Partials[] = [];
   if (first > piece) {
-    levels.push(await splitWindows(acquired, values, first, piece));
+    levels.push(await splitWindows(acquired, stats, values, first, piece));
   } else {
     // The deepest level whose windows fit a piece; pieces are whole windows of it.
     let span = 1;
@@ -216,7 +226,7 @@ async function levelPartials(
     const gpuWindows = windows.slice(0, deepest + 1);
     const perPiece: Partials[][] = [];
     for (let at = 0; at < values.length; at += size) {
-      perPiece.push(await runChain(acquired, values.subarray(at, at + size), gpuWindows));
+      perPiece.push(await runChain(acquired, stats, values.subarray(at, at + size), gpuWindows));
     }
     for (let level = 0; level <= deepest; level++) {
       levels.push(concatPartials(perPiece.map((parts) => parts[level] as Partials)));
@@ -244,6 +254,7 @@ export async function createWebgpuWindowKernel(
   options: GpuContextOptions = {},
 ): Promise<WebgpuWindowKernel> {
   const context = new GpuContext(gpu, options);
+  const stats: Stats = { submits: 0 };
   // Acquire and compile (the quick pipeline) now: a backend that cannot run says so when
   // created, and the registry falls through to the next one.
   const acquired = await context.acquire();
@@ -259,7 +270,7 @@ export async function createWebgpuWindowKernel(
         throw badRequest('windowed levels: the windows multiply past 2^53');
       return span;
     });
-    const levels = await context.run((device) => levelPartials(device, values, windows));
+    const levels = await context.run((device) => levelPartials(device, stats, values, windows));
     return levels.map((parts, level) => {
       const out: WindowedOutput = {
         min: new Float32Array(parts.sum.length),
@@ -276,6 +287,7 @@ export async function createWebgpuWindowKernel(
     backend: 'webgpu',
     dtypes: ['float32'],
     context,
+    stats,
     device: () => context.acquire(),
     reduceLevels,
     async reduce(values, window, out, offset) {
@@ -288,7 +300,9 @@ export async function createWebgpuWindowKernel(
         );
       }
       if (samples.length === 0) return;
-      const [level] = await context.run((device) => levelPartials(device, samples, [window]));
+      const [level] = await context.run((device) =>
+        levelPartials(device, stats, samples, [window]),
+      );
       finishPartials(level as Partials, window, samples, out, offset);
     },
   };
