@@ -1,0 +1,181 @@
+/// <reference types="@webgpu/types" />
+// Batched complex FFT on WebGPU, float32, power-of-two sizes: `frames` transforms of size n
+// in one upload, log2(n) Stockham passes and one readback (the STFT's use). numpy's
+// conventions: forward X_k = Σ x_j e^(−2πijk/n); inverse with the 1/n factor.
+//
+// Bad input: n not a power of two, a length that is not whole frames, or a non-finite sample
+// → bad_request (WGSL may assume no NaN or infinity, so none is sent). A frame larger than one
+// binding → payload_too_large; more frames than a binding holds are split into submissions.
+import { AlgorithmError, badRequest } from '../../errors.ts';
+import {
+  createBuffer,
+  elementsPerBinding,
+  stageReadback,
+  uploadBuffer,
+  Usage,
+  withErrorScopes,
+} from '../buffers.ts';
+import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../device.ts';
+import { FFT_PARAMS_BYTES, FFT_WORKGROUP, fftStageShader } from './shader.ts';
+
+export interface GpuFft {
+  readonly context: GpuContext;
+  /** Submissions so far (one per batch of frames that fits a binding). */
+  readonly stats: Readonly<{ submits: number }>;
+  /**
+   * Transforms consecutive frames of `n` complex samples, interleaved (re, im), returning a
+   * new array of the same layout.
+   */
+  fft(input: Float32Array, n: number, options?: { inverse?: boolean }): Promise<Float32Array>;
+}
+
+const pipelines = new WeakMap<GPUDevice, Promise<GPUComputePipeline>>();
+
+function pipelineFor(device: GPUDevice): Promise<GPUComputePipeline> {
+  let pipeline = pipelines.get(device);
+  if (pipeline === undefined) {
+    const module = device.createShaderModule({ code: fftStageShader, label: 'fft stage' });
+    pipeline = device
+      .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'stage' } })
+      .catch((error: unknown) => {
+        throw new AlgorithmError(
+          'unavailable',
+          `webgpu: fft shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+    pipelines.set(device, pipeline);
+  }
+  return pipeline;
+}
+
+/** W_n^m = e^(−2πim/n) for m < n/2, float64 then rounded once to float32. */
+export function twiddleTable(n: number): Float32Array {
+  const table = new Float32Array(Math.max(2, n));
+  for (let m = 0; m < n / 2; m++) {
+    // Angles reduced to the first octant's accuracy by the float64 evaluation: the rounding
+    // to float32 dominates (≤ 2^-24 relative).
+    const angle = (2 * Math.PI * m) / n;
+    table[2 * m] = Math.cos(angle);
+    table[2 * m + 1] = -Math.sin(angle);
+  }
+  return table;
+}
+
+function checkInput(input: Float32Array, n: number): number {
+  if (!Number.isInteger(n) || n < 1 || (n & (n - 1)) !== 0 || n > 2 ** 30) {
+    throw badRequest(`gpu fft: n must be a power of two from 1 to 2^30, not ${String(n)}`);
+  }
+  if (input.length % (2 * n) !== 0) {
+    throw badRequest(
+      `gpu fft: ${input.length} floats are not whole frames of ${n} complex samples`,
+    );
+  }
+  for (let i = 0; i < input.length; i++) {
+    if (!Number.isFinite(input[i])) {
+      throw badRequest(`gpu fft: sample ${Math.floor(i / 2)} is not finite (fill gaps first)`);
+    }
+  }
+  return input.length / (2 * n);
+}
+
+async function runFrames(
+  acquired: AcquiredDevice,
+  frames: Float32Array,
+  n: number,
+  inverse: boolean,
+  twiddles: Float32Array,
+): Promise<Float32Array> {
+  const { device, limits } = acquired;
+  const pipeline = await pipelineFor(device);
+  return withErrorScopes(device, 'fft', async () => {
+    const buffers: GPUBuffer[] = [];
+    try {
+      const usage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
+      const ping = uploadBuffer(device, frames, usage, 'fft ping');
+      const pong = createBuffer(device, frames.byteLength, usage, 'fft pong');
+      const table = uploadBuffer(device, twiddles, Usage.STORAGE, 'fft twiddles');
+      buffers.push(ping, pong, table);
+      const total = frames.length / 4;
+      const groups = Math.min(
+        Math.ceil(total / FFT_WORKGROUP),
+        limits.maxComputeWorkgroupsPerDimension,
+      );
+      const encoder = device.createCommandEncoder();
+      let [source, target] = [ping, pong];
+      for (let ns = 1; ns < n; ns *= 2) {
+        const last = ns * 2 === n;
+        const words = new ArrayBuffer(FFT_PARAMS_BYTES);
+        new Uint32Array(words, 0, 5).set([n, ns, n / (2 * ns), total, groups]);
+        new Float32Array(words, 20, 2).set([inverse ? -1 : 1, inverse && last ? 1 / n : 1]);
+        const params = uploadBuffer(device, new Uint8Array(words), Usage.UNIFORM, 'fft params');
+        buffers.push(params);
+        const bindGroup = device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: params } },
+            { binding: 1, resource: { buffer: source } },
+            { binding: 2, resource: { buffer: target } },
+            { binding: 3, resource: { buffer: table } },
+          ],
+        });
+        const pass = encoder.beginComputePass({ label: `fft stage ${ns}` });
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(groups);
+        pass.end();
+        [source, target] = [target, source];
+      }
+      const readback = stageReadback(device, encoder, [
+        { buffer: source, bytes: frames.byteLength },
+      ]);
+      device.queue.submit([encoder.finish()]);
+      const [data] = await readback.read();
+      return new Float32Array(data as ArrayBuffer);
+    } finally {
+      for (const buffer of buffers) buffer.destroy();
+    }
+  });
+}
+
+export async function createGpuFft(
+  gpu: GPU | null | undefined,
+  options: GpuContextOptions = {},
+): Promise<GpuFft> {
+  const context = new GpuContext(gpu, options);
+  const stats = { submits: 0 };
+  await pipelineFor((await context.acquire()).device);
+  const tables = new Map<number, Float32Array>();
+  return {
+    context,
+    stats,
+    async fft(input, n, { inverse = false } = {}) {
+      const count = checkInput(input, n);
+      const output = new Float32Array(input.length);
+      if (n === 1 || count === 0) {
+        output.set(input);
+        return output;
+      }
+      let twiddles = tables.get(n);
+      if (twiddles === undefined) {
+        twiddles = twiddleTable(n);
+        tables.set(n, twiddles);
+      }
+      const table = twiddles;
+      await context.run(async (acquired) => {
+        const perPass = Math.floor(elementsPerBinding(acquired.limits, 8) / n);
+        if (perPass < 1 || n / 2 > elementsPerBinding(acquired.limits, 8)) {
+          throw new AlgorithmError(
+            'payload_too_large',
+            `gpu fft: a frame of ${n} complex samples exceeds one GPU binding here`,
+          );
+        }
+        for (let frame = 0; frame < count; frame += perPass) {
+          const slice = input.subarray(2 * n * frame, 2 * n * Math.min(count, frame + perPass));
+          output.set(await runFrames(acquired, slice, n, inverse, table), 2 * n * frame);
+          stats.submits++;
+        }
+      });
+      return output;
+    },
+  };
+}
