@@ -191,13 +191,14 @@ describe('webgpu window kernel: results', () => {
   it('refuses float64, partial windows and bad level windows', async () => {
     const kernel = await nodeWebgpuWindowKernel();
     const out = outputOf(1);
-    for (const attempt of [
+    const attempts: (() => unknown)[] = [
       () => kernel.reduce(new Float64Array(4), 4, out, 0, false),
       () => kernel.reduce(new Float32Array(5), 4, out, 0, false),
       () => kernel.reduceLevels(new Float32Array(8), []),
       () => kernel.reduceLevels(new Float32Array(8), [4, 0]),
       () => kernel.reduceLevels(new Float32Array(8), [2 ** 31, 2 ** 31, 2 ** 31]),
-    ]) {
+    ];
+    for (const attempt of attempts) {
       const error: unknown = await Promise.resolve()
         .then(attempt)
         .catch((caught: unknown) => caught);
