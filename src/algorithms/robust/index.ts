@@ -1,0 +1,15 @@
+// Robust statistics over a trailing window: rolling mean/std, rolling median/MAD and the
+// robust z-score, each a streaming algorithm with bounded state.
+export { MAX_MEAN_STD_WINDOW, meanStdParams, rollingMeanStd } from './meanStd.ts';
+export type { MeanStdOutput, MeanStdParams, MeanStdState } from './meanStd.ts';
+export {
+  MAX_MEDIAN_WINDOW,
+  medianMadParams,
+  NORMAL_MAD_SCALE,
+  rollingMedianMad,
+  type MedianMadOutput,
+  type MedianMadParams,
+  type MedianMadState,
+} from './medianMad.ts';
+export type { RollingWindow } from './params.ts';
+export { robustZScore, type ZScoreOutput } from './zscore.ts';
