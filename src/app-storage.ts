@@ -10,12 +10,16 @@ import { openFieldlakeDexie } from './jio/storages/indexeddb/schema.ts';
 import { DOCS_DATABASE } from './jio/sync/sync-node.ts';
 import type { Storage } from './jio/types.ts';
 import type { SyncClient } from './gadgets/sync-screen/sync-client.ts';
+import { createBrowserComputePool } from './workers/compute/browser-pool.ts';
+import type { ComputePool } from './workers/compute/compute-pool.ts';
 
 export interface AppStorage {
   local: Storage;
   chunks: ChunkStore;
   signals: SignalStore;
   sync: SyncClient;
+  /** Jobs over stored signals in worker threads (workers start on the first job). */
+  compute: ComputePool;
 }
 
 declare global {
@@ -27,7 +31,13 @@ declare global {
 export function openAppStorage(sync: SyncClient): AppStorage {
   const local = new IndexedDbStorage(openFieldlakeDexie(DOCS_DATABASE));
   const chunks = openIndexedDbChunkStore(DOCS_DATABASE);
-  const storage: AppStorage = { local, chunks, signals: new SignalStore(local, chunks), sync };
+  const storage: AppStorage = {
+    local,
+    chunks,
+    signals: new SignalStore(local, chunks),
+    sync,
+    compute: createBrowserComputePool(),
+  };
   window.fieldlake = storage;
   return storage;
 }

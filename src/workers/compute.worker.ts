@@ -9,25 +9,25 @@ import { IndexedDbStorage } from '../jio/storages/indexeddb/index.ts';
 import { openFieldlakeDexie } from '../jio/storages/indexeddb/schema.ts';
 import { DOCS_DATABASE } from '../jio/sync/sync-node.ts';
 import type { ComputeWorkerRemote } from './compute/browser-pool.ts';
-import { createComputeWorkerApi } from './compute/compute-worker-api.ts';
+import { type ComputeStores, createComputeWorkerApi } from './compute/compute-worker-api.ts';
 
 installJioErrorTransfer();
 
 let database = DOCS_DATABASE;
-let signals: SignalStore | undefined;
+let stores: ComputeStores | undefined;
 
-function open(): SignalStore {
-  signals ??= new SignalStore(
-    new IndexedDbStorage(openFieldlakeDexie(database)),
-    openIndexedDbChunkStore(database),
-  );
-  return signals;
+function open(): ComputeStores {
+  if (stores === undefined) {
+    const storage = new IndexedDbStorage(openFieldlakeDexie(database));
+    stores = { storage, signals: new SignalStore(storage, openIndexedDbChunkStore(database)) };
+  }
+  return stores;
 }
 
 const remote: ComputeWorkerRemote = {
   ...createComputeWorkerApi(open),
   useDatabase(name) {
-    if (signals !== undefined) throw new Error('the compute worker has already opened its storage');
+    if (stores !== undefined) throw new Error('the compute worker has already opened its storage');
     database = name;
   },
 };

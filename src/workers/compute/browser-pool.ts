@@ -32,6 +32,7 @@ export function createBrowserComputePool(options: BrowserPoolOptions = {}): Comp
           remote.run(job, onProgress === undefined ? undefined : Comlink.proxy(onProgress)),
         cancel: (jobId) => remote.cancel(jobId),
         plan: (job) => remote.plan(job),
+        save: (result) => remote.save(result),
       };
       return {
         api,

@@ -22,6 +22,8 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** Split over at most this many workers when the algorithm allows (default: all). */
   parallel?: number;
+  /** Keep the result as a `derived` document (its id comes back as `savedAs`). */
+  save?: boolean;
 }
 
 export function defaultPoolSize(cores = globalThis.navigator.hardwareConcurrency): number {
@@ -153,15 +155,25 @@ export class ComputePool {
         if (inputChunks[inputChunks.length - 1] !== sha) inputChunks.push(sha);
       }
     }
-    return {
+    const result: ComputeResult = {
       ...first,
       jobId: job.id,
       start: plan.start,
       end: plan.end,
       inputChunks,
-      outputs: joinOutputs(results.map((result) => result.outputs)),
+      outputs: joinOutputs(results.map((part) => part.outputs)),
       seconds: (performance.now() - began) / 1000,
     };
+    if (options.save === true) {
+      const saver = await this.#acquire();
+      try {
+        // Copied, not transferred: the caller keeps the outputs.
+        result.savedAs = await saver.api.save(result);
+      } finally {
+        this.#release(saver);
+      }
+    }
+    return result;
   }
 
   /** A fresh job id for callers that have none. */

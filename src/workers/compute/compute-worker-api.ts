@@ -5,9 +5,11 @@ import * as Comlink from 'comlink';
 import { isAlgorithmError } from '../../algorithms/errors.ts';
 import { JioError } from '../../jio/errors.ts';
 import type { SignalStore } from '../../jio/signals/signal-store.ts';
+import type { Storage } from '../../jio/types.ts';
 import { type CatalogOptions, createCatalog, entryOf } from './catalog.ts';
 import type { ComputeJob, ComputeProgress, ComputeResult } from './jobs.ts';
 import { runJob } from './run-job.ts';
+import { saveResult } from './save-result.ts';
 
 export interface JobPlan {
   start: number;
@@ -16,11 +18,19 @@ export interface JobPlan {
   splitAlign?: number;
 }
 
+/** What a worker reads and writes: the local documents and the signals over its chunk store. */
+export interface ComputeStores {
+  storage: Storage;
+  signals: SignalStore;
+}
+
 export interface ComputeWorkerApi {
   run(job: ComputeJob, onProgress?: (progress: ComputeProgress) => void): Promise<ComputeResult>;
   /** Stops the job at its next chunk; its run() rejects with `AbortError`. */
   cancel(jobId: string): Promise<void>;
   plan(job: ComputeJob): Promise<JobPlan>;
+  /** Keeps `result` as a `derived` document (and output signals); answers its id. */
+  save(result: ComputeResult): Promise<string>;
 }
 
 /**
@@ -33,14 +43,14 @@ function toTransferable(error: unknown): unknown {
   return new JioError(error.code, error.message, { reason: 'algorithm' });
 }
 
-/** `signals` may be a function: the worker opens its storages on first use. */
+/** `stores` may be a function: the worker opens its storages on first use. */
 export function createComputeWorkerApi(
-  signalStore: SignalStore | (() => SignalStore),
+  stores: ComputeStores | (() => ComputeStores),
   catalogOptions: CatalogOptions = {},
 ): ComputeWorkerApi {
   const catalog = createCatalog(catalogOptions);
-  const storeOf = (): SignalStore =>
-    typeof signalStore === 'function' ? signalStore() : signalStore;
+  const opened = (): ComputeStores => (typeof stores === 'function' ? stores() : stores);
+  const storeOf = (): SignalStore => opened().signals;
   const running = new Map<string, AbortController>();
   return {
     async run(job, onProgress) {
@@ -69,6 +79,13 @@ export function createComputeWorkerApi(
     cancel(jobId) {
       running.get(jobId)?.abort(new DOMException(`job "${jobId}" was cancelled`, 'AbortError'));
       return Promise.resolve();
+    },
+    async save(result) {
+      try {
+        return await saveResult(result, opened());
+      } catch (error) {
+        throw toTransferable(error);
+      }
     },
     async plan(job) {
       try {

@@ -45,6 +45,8 @@ export interface ComputeResult {
   outputs: ComputeOutputs;
   /** Wall time inside the worker, reading included. */
   seconds: number;
+  /** The `derived` document the result was saved as, when the caller asked to save it. */
+  savedAs?: string;
 }
 
 /** A job's output larger than this is refused rather than exhausting the tab's memory. */
