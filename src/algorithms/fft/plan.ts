@@ -120,22 +120,28 @@ function createComplexPlan(n: number, dtype: FloatDtype): FftPlan {
   };
 }
 
-/** e^{−2πik/n} for k = 0 … n/2, interleaved (the split pass of the even real transform). */
-function halfTwiddles(n: number): Float64Array {
-  const half = n / 2;
-  const out = new Float64Array(2 * (half + 1));
-  for (let k = 0; k <= half; k++) {
+/** e^{−2πik/n} for k = 0 … n/4, interleaved (the split pass of the even real transform). */
+function quarterTwiddles(n: number): Float64Array {
+  const quarter = Math.floor(n / 4);
+  const out = new Float64Array(2 * (quarter + 1));
+  for (let k = 0; k <= quarter; k++) {
     rootOfUnity(k, n, out, 2 * k);
     out[2 * k + 1] = -(out[2 * k + 1] as number);
   }
   return out;
 }
 
+// The split pass works on bin pairs (k, M−k), M = n/2: with Z = FFT_M(z), the even part
+// E = (Z_k + conj Z_{M−k})/2 and odd part O = (Z_k − conj Z_{M−k})/2i give X_k = E + w^k·O and
+// X_{M−k} = conj(E − w^k·O) (w = e^{−2πi/n}, w^{M−k} = −conj w^k), so each pair loads its two
+// bins and one twiddle once. The inverse undoes it the same way: Z_k = E + i·O and
+// Z_{M−k} = conj(E) + i·conj(O) with E = (X_k + conj X_{M−k})/2, O = (X_k − conj X_{M−k})·conj(w^k)/2.
 function createEvenRealPlan(n: number, dtype: FloatDtype): FftPlan {
   const half = n / 2;
   const core = complexCore(half);
-  const tw = halfTwiddles(n);
+  const tw = quarterTwiddles(n);
   const bins = 2 * (half + 1);
+  const pairs = Math.floor(half / 2);
   return {
     n,
     kind: 'real',
@@ -148,46 +154,53 @@ function createEvenRealPlan(n: number, dtype: FloatDtype): FftPlan {
       // The real samples in pairs are the complex input z_j = x_2j + i·x_2j+1.
       core.input.set(input);
       const z = core.run();
-      for (let k = 0; k <= half; k++) {
-        const j = k === half ? 0 : k;
-        const m = k === 0 ? 0 : half - k;
-        const ar = z[2 * j] as number;
-        const ai = z[2 * j + 1] as number;
-        const br = z[2 * m] as number;
-        const bi = z[2 * m + 1] as number;
-        // Even part (Z_k + conj Z_{M−k})/2, odd part (Z_k − conj Z_{M−k})/2i.
+      for (let k = 0; k <= pairs; k++) {
+        const m = half - k;
+        const ar = z[2 * k] as number;
+        const ai = z[2 * k + 1] as number;
+        const mz = m === half ? 0 : 2 * m;
+        const br = z[mz] as number;
+        const bi = z[mz + 1] as number;
         const er = 0.5 * (ar + br);
         const ei = 0.5 * (ai - bi);
         const or = 0.5 * (ai + bi);
         const oi = -0.5 * (ar - br);
         const wr = tw[2 * k] as number;
         const wi = tw[2 * k + 1] as number;
-        out[2 * k] = er + (or * wr - oi * wi);
-        out[2 * k + 1] = ei + (or * wi + oi * wr);
+        const pr = or * wr - oi * wi;
+        const pi = or * wi + oi * wr;
+        out[2 * k] = er + pr;
+        out[2 * k + 1] = ei + pi;
+        out[2 * m] = er - pr;
+        out[2 * m + 1] = pi - ei;
       }
       return out;
     },
     inverse(input, output) {
       const out = checkArrays('inverse', dtype, input, bins, output, n);
       const work = core.input;
-      for (let k = 0; k < half; k++) {
+      for (let k = 0; k <= pairs; k++) {
         const m = half - k;
         const xr = input[2 * k] as number;
+        // numpy's irfft ignores the imaginary parts of bins 0 and n/2.
         const xi = k === 0 ? 0 : (input[2 * k + 1] as number);
         const mr = input[2 * m] as number;
         const mi = m === half ? 0 : (input[2 * m + 1] as number);
         const er = 0.5 * (xr + mr);
         const ei = 0.5 * (xi - mi);
-        // (X_k − conj X_{M−k}) · conj(w^k) / 2
         const dr = xr - mr;
         const di = xi + mi;
         const wr = tw[2 * k] as number;
         const wi = -(tw[2 * k + 1] as number);
         const or = 0.5 * (dr * wr - di * wi);
         const oi = 0.5 * (dr * wi + di * wr);
-        // Z_k = even + i·odd, conjugated for the forward-core inverse.
+        // Z_k = E + i·O and Z_{M−k} = conj E + i·conj O, conjugated for the forward-core inverse.
         work[2 * k] = er - oi;
         work[2 * k + 1] = -(ei + or);
+        if (m < half) {
+          work[2 * m] = er + oi;
+          work[2 * m + 1] = ei - or;
+        }
       }
       const z = core.run();
       const scale = 1 / half;
