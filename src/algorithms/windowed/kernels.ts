@@ -5,6 +5,7 @@ import { navigatorGpu, type WebGpu } from '../gpu/device.ts';
 import { createKernelRegistry, type KernelRegistry } from '../registry.ts';
 import type { BackendName, FloatArray, FloatDtype } from '../types.ts';
 import { windowed, type WindowedOutput } from './reference.ts';
+import { createWasmWindowKernel } from './wasm/kernel.ts';
 import { createWebgpuWindowKernel } from './webgpu/kernel.ts';
 
 export interface WindowKernel {
@@ -46,6 +47,7 @@ export function createWindowKernels(options: { gpu?: WebGpu } = {}): KernelRegis
     backend: 'webgpu',
     create: () => createWebgpuWindowKernel(options.gpu ?? navigatorGpu()),
   });
+  registry.register({ backend: 'wasm', create: createWasmWindowKernel });
   registry.register({ backend: 'js', create: () => jsWindowKernel });
   return registry;
 }

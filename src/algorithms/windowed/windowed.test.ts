@@ -8,6 +8,7 @@ import fixture from './fixtures/windowed.json' with { type: 'json' };
 import { jsWindowKernel, type WindowKernel } from './kernels.ts';
 import { windowed, windowedParams, type WindowedOutput } from './reference.ts';
 import { updateWithKernel } from './run.ts';
+import { createWasmWindowKernel, type WasmWindowKernel } from './wasm/kernel.ts';
 import {
   nodeWebgpuWindowKernel,
   webgpuAbsence,
@@ -48,25 +49,52 @@ async function stream(
   testCase: WindowedCase,
   values: FloatArray,
   chunk: number,
+  nanFree = false,
 ) {
   const state = windowed.init(windowedParams(testCase.params), testCase.dtype);
   const parts: WindowedOutput[] = [];
   for (let at = 0; at < values.length; at += chunk) {
-    parts.push(await updateWithKernel(kernel, state, values.subarray(at, at + chunk)));
+    parts.push(await updateWithKernel(kernel, state, values.subarray(at, at + chunk), nanFree));
   }
   parts.push(windowed.finish(state));
   return join(parts);
 }
 
+let wasmKernel: Promise<WasmWindowKernel> | undefined;
+const wasm = () => (wasmKernel ??= createWasmWindowKernel());
+
+/** Why the wasm backend cannot run here (no SIMD128), or undefined. */
+async function wasmAbsence(): Promise<string | undefined> {
+  try {
+    await wasm();
+    return undefined;
+  } catch (error) {
+    if (isAlgorithmError(error, 'unavailable')) return error.message;
+    throw error;
+  }
+}
+
+/** The wasm row: min, max and count exact; the mean from float64 lane sums (see below). */
+const wasmRow = (nanFree: boolean) => ({
+  backend: 'wasm' as const,
+  // The mean sums in float64 over SIMD lanes, not in sequence: float32 means round the same
+  // but for a last-bit tie (1e-6 allows it); float64 as the js row (numpy sums pairwise).
+  tolerance: { float32: 1e-6, float64: 1e-14 },
+  run: async (testCase: WindowedCase) =>
+    stream(await wasm(), testCase, inputOf(testCase), 1000, nanFree),
+});
+
+const expected = (testCase: WindowedCase) => ({
+  min: decodeFloat64(testCase.expected.min),
+  max: decodeFloat64(testCase.expected.max),
+  mean: decodeFloat64(testCase.expected.mean),
+  count: decodeFloat64(testCase.expected.count),
+});
+
 runCaseTable<WindowedCase>({
   algorithm: 'windowed',
   cases,
-  expected: (testCase) => ({
-    min: decodeFloat64(testCase.expected.min),
-    max: decodeFloat64(testCase.expected.max),
-    mean: decodeFloat64(testCase.expected.mean),
-    count: decodeFloat64(testCase.expected.count),
-  }),
+  expected,
   backends: [
     {
       backend: 'js',
@@ -83,8 +111,28 @@ runCaseTable<WindowedCase>({
       run: async (testCase) =>
         stream(await nodeWebgpuWindowKernel(), testCase, inputOf(testCase), 1000),
     },
+    wasmRow(false),
   ],
-  unavailable: async (backend) => (backend === 'webgpu' ? webgpuAbsence() : undefined),
+  unavailable: async (backend) =>
+    backend === 'webgpu' ? webgpuAbsence() : backend === 'wasm' ? wasmAbsence() : undefined,
+});
+
+// The same cases with the manifest's promise of no NaN, where the input keeps it: the path a
+// NaN-free chunk takes must give the same answers (±Infinity included).
+runCaseTable<WindowedCase>({
+  algorithm: 'windowed (nanFree)',
+  cases,
+  expected,
+  backends: [
+    {
+      ...wasmRow(true),
+      skip: (testCase) =>
+        inputOf(testCase).some(Number.isNaN)
+          ? 'the input holds NaN: no nanFree promise'
+          : undefined,
+    },
+  ],
+  unavailable: async (backend) => (backend === 'wasm' ? wasmAbsence() : undefined),
 });
 
 describe('windowed', () => {
