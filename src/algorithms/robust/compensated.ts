@@ -22,18 +22,19 @@ export function addTo(dd: DoubleDouble, a: number, b: number): void {
   dd.hi = hi;
 }
 
-function split(a: number): [number, number] {
-  const c = SPLIT * a;
-  const high = c - (c - a);
-  return [high, a - high];
-}
-
-/** The exact product a·b as (hi, lo): hi + lo = a·b (barring overflow and underflow). */
-export function product(a: number, b: number): [number, number] {
+/**
+ * The rounding error of a·b: a·b (rounded) + productError(a, b) is the exact product, barring
+ * overflow and underflow. A number rather than a pair so the hot loops allocate nothing.
+ */
+export function productError(a: number, b: number): number {
   const p = a * b;
+  const ca = SPLIT * a;
+  const cb = SPLIT * b;
   // Beyond ~1e300 the split overflows; the product is ±∞ or huge anyway, the error term moot.
-  if (!Number.isFinite(SPLIT * a) || !Number.isFinite(SPLIT * b)) return [p, 0];
-  const [ah, al] = split(a);
-  const [bh, bl] = split(b);
-  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+  if (ca - ca !== 0 || cb - cb !== 0) return 0;
+  const ah = ca - (ca - a);
+  const al = a - ah;
+  const bh = cb - (cb - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
 }

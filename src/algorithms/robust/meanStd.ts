@@ -15,7 +15,7 @@
 // moved far from it relative to the spread (an outlier leaving a quiet window), since then the
 // rounding of d itself would show. State: the last `window` samples, the sums, the counts.
 import { arrayOf, type FloatArray, type FloatDtype, type StreamingAlgorithm } from '../types.ts';
-import { addTo, product, type DoubleDouble } from './compensated.ts';
+import { addTo, productError, type DoubleDouble } from './compensated.ts';
 import { paramsObject, rollingWindow, shown, type RollingWindow } from './params.ts';
 import { badRequest } from '../errors.ts';
 
@@ -65,8 +65,7 @@ function account(state: MeanStdState, value: number, sign: 1 | -1): void {
   if (value - value === 0) {
     const d = value - state.shift;
     addTo(state.sum, sign * d, 0);
-    const [p, e] = product(d, d);
-    addTo(state.squares, sign * p, sign * e);
+    addTo(state.squares, sign * (d * d), sign * productError(d, d));
     state.finite += sign;
   } else if (value === Number.POSITIVE_INFINITY) {
     state.positiveInfinite += sign;
@@ -101,16 +100,18 @@ function rescan(state: MeanStdState): void {
   state.sinceRescan = 0;
 }
 
-/** The mean of d and Σ(d − mean)², the latter with exact products so nothing cancels away. */
-function moments(state: MeanStdState): { meanD: number; m2: number } {
+/** Σ(d − m)² for m = `meanD`, with exact products so nothing cancels away. */
+function spread(state: MeanStdState, meanD: number): number {
   const { sum, squares, finite } = state;
-  const meanD = (sum.hi + sum.lo) / finite;
   // Σ(d − m)² = Σd² − m·Σd − m·(Σd − finite·m) for any m; m ≈ the mean keeps each term small.
-  const [p1, e1] = product(meanD, sum.hi);
-  const [p2, e2] = product(finite, meanD);
-  const residual = sum.hi - p2 - e2 + sum.lo;
-  const m2 = squares.hi - p1 + (squares.lo - e1 - meanD * sum.lo - meanD * residual);
-  return { meanD, m2 };
+  const residual = sum.hi - finite * meanD - productError(finite, meanD) + sum.lo;
+  const m1 = meanD * sum.hi;
+  const e1 = productError(meanD, sum.hi);
+  return squares.hi - m1 + (squares.lo - e1 - meanD * sum.lo - meanD * residual);
+}
+
+function meanOfD(state: MeanStdState): number {
+  return (state.sum.hi + state.sum.lo) / state.finite;
 }
 
 function emit(state: MeanStdState, out: MeanStdOutput, i: number): void {
@@ -131,10 +132,12 @@ function emit(state: MeanStdState, out: MeanStdOutput, i: number): void {
     out.std[i] = Number.NaN;
     return;
   }
-  let { meanD, m2 } = moments(state);
+  let meanD = meanOfD(state);
+  let m2 = spread(state, meanD);
   if (finite > 1 && (m2 <= 0 ? meanD !== 0 : meanD * meanD * finite > DRIFT_LIMIT * m2)) {
     rescan(state);
-    ({ meanD, m2 } = moments(state));
+    meanD = meanOfD(state);
+    m2 = spread(state, meanD);
   }
   out.mean[i] = state.shift + meanD;
   out.std[i] = finite - ddof > 0 ? Math.sqrt(Math.max(m2, 0) / (finite - ddof)) : Number.NaN;
