@@ -155,64 +155,41 @@ function radix4(x: Float64Array, y: Float64Array, l: number, s: number, tw: Floa
     const w3r = tw[6 * p + 4] as number;
     const w3i = tw[6 * p + 5] as number;
     const end = 2 * s * (p + 1);
+    // The butterfly stays inline: a call with double arguments would box each one.
     for (let i0 = 2 * s * p, o0 = 8 * s * p; i0 < end; i0 += 2, o0 += 2) {
-      butterfly4(x, y, i0, d, o0, s2, w1r, w1i, w2r, w2i, w3r, w3i);
+      const a0r = x[i0] as number;
+      const a0i = x[i0 + 1] as number;
+      const a1r = x[i0 + d] as number;
+      const a1i = x[i0 + d + 1] as number;
+      const a2r = x[i0 + 2 * d] as number;
+      const a2i = x[i0 + 2 * d + 1] as number;
+      const a3r = x[i0 + 3 * d] as number;
+      const a3i = x[i0 + 3 * d + 1] as number;
+      const t0r = a0r + a2r;
+      const t0i = a0i + a2i;
+      const t1r = a0r - a2r;
+      const t1i = a0i - a2i;
+      const t2r = a1r + a3r;
+      const t2i = a1i + a3i;
+      // (a1 − a3)·(−i)
+      const t3r = a1i - a3i;
+      const t3i = a3r - a1r;
+      y[o0] = t0r + t2r;
+      y[o0 + 1] = t0i + t2i;
+      const y1r = t1r + t3r;
+      const y1i = t1i + t3i;
+      y[o0 + s2] = y1r * w1r - y1i * w1i;
+      y[o0 + s2 + 1] = y1r * w1i + y1i * w1r;
+      const y2r = t0r - t2r;
+      const y2i = t0i - t2i;
+      y[o0 + 2 * s2] = y2r * w2r - y2i * w2i;
+      y[o0 + 2 * s2 + 1] = y2r * w2i + y2i * w2r;
+      const y3r = t1r - t3r;
+      const y3i = t1i - t3i;
+      y[o0 + 3 * s2] = y3r * w3r - y3i * w3i;
+      y[o0 + 3 * s2 + 1] = y3r * w3i + y3i * w3r;
     }
   }
-}
-
-/** One radix-4 butterfly: inputs d apart from i0, outputs s2 apart from o0, twiddled. */
-function butterfly4(
-  x: Float64Array,
-  y: Float64Array,
-  i0: number,
-  d: number,
-  o0: number,
-  s2: number,
-  w1r: number,
-  w1i: number,
-  w2r: number,
-  w2i: number,
-  w3r: number,
-  w3i: number,
-): void {
-  const i1 = i0 + d;
-  const i2 = i1 + d;
-  const i3 = i2 + d;
-  const a0r = x[i0] as number;
-  const a0i = x[i0 + 1] as number;
-  const a1r = x[i1] as number;
-  const a1i = x[i1 + 1] as number;
-  const a2r = x[i2] as number;
-  const a2i = x[i2 + 1] as number;
-  const a3r = x[i3] as number;
-  const a3i = x[i3 + 1] as number;
-  const t0r = a0r + a2r;
-  const t0i = a0i + a2i;
-  const t1r = a0r - a2r;
-  const t1i = a0i - a2i;
-  const t2r = a1r + a3r;
-  const t2i = a1i + a3i;
-  // (a1 − a3)·(−i)
-  const t3r = a1i - a3i;
-  const t3i = a3r - a1r;
-  const o1 = o0 + s2;
-  const o2 = o1 + s2;
-  const o3 = o2 + s2;
-  y[o0] = t0r + t2r;
-  y[o0 + 1] = t0i + t2i;
-  const y1r = t1r + t3r;
-  const y1i = t1i + t3i;
-  y[o1] = y1r * w1r - y1i * w1i;
-  y[o1 + 1] = y1r * w1i + y1i * w1r;
-  const y2r = t0r - t2r;
-  const y2i = t0i - t2i;
-  y[o2] = y2r * w2r - y2i * w2i;
-  y[o2 + 1] = y2r * w2i + y2i * w2r;
-  const y3r = t1r - t3r;
-  const y3i = t1i - t3i;
-  y[o3] = y3r * w3r - y3i * w3i;
-  y[o3 + 1] = y3r * w3i + y3i * w3r;
 }
 
 const SIN_THIRD = Math.sqrt(3) / 2;

@@ -109,11 +109,11 @@ export function forEachSegment(
   let start = 0;
   let count = 0;
   for (; start + nperseg <= total; start += step, count++) {
-    if (start < filled) {
-      segment.set(tail.subarray(start, filled));
-      segment.set(chunk.subarray(0, nperseg - (filled - start)), filled - start);
-    } else {
-      segment.set(chunk.subarray(start - filled, start - filled + nperseg));
+    // Copied by loops, not set(subarray): no view object per segment in a long stream.
+    let i = 0;
+    for (let from = start; from < filled; from++) segment[i++] = tail[from] as number;
+    for (let from = Math.max(0, start - filled); i < nperseg; from++) {
+      segment[i++] = chunk[from] as number;
     }
     visit(segment);
   }

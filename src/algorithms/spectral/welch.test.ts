@@ -87,6 +87,11 @@ describe('welch', () => {
     expect(result?.psd.every((value) => Number.isNaN(value))).toBe(true);
   });
 
+  it('refuses chunks of another dtype than the stream', () => {
+    const state = welch.init(welchParams({}), 'float64');
+    expect(() => welch.update(state, new Float32Array(4))).toThrow(/Float64Array/);
+  });
+
   it('refuses bad parameters with bad_request', () => {
     const bad: unknown[] = [
       null,

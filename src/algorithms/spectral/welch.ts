@@ -233,6 +233,10 @@ export const welch: StreamingAlgorithm<WelchParams, WelchState, WelchResult | nu
     };
   },
   update(state, chunk) {
+    const Type = state.dtype === 'float32' ? Float32Array : Float64Array;
+    if (!(chunk instanceof Type)) {
+      throw badRequest(`welch: chunks must be ${Type.name}s (the stream's dtype)`);
+    }
     state.samples += chunk.length;
     feed(state, chunk);
     return null;
