@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { compareArrays } from '../accuracy.ts';
 import { isAlgorithmError } from '../errors.ts';
+import { createFftKernels, fftPlan, planOn } from '../fft/index.ts';
 import { runCaseTable } from '../test-support/case-table.suite.ts';
 import { decodeFloat64 } from '../test-support/fixtures.ts';
 import type { FloatArray, FloatDtype } from '../types.ts';
@@ -113,6 +115,24 @@ describe('stft', () => {
     expect(at).toBe(reference.frames);
     expect(Array.from(out)).toEqual(Array.from(reference.data));
     expect(() => stftInto(state, new Float64Array(1000), new Float64Array(1))).toThrow(/output/);
+  });
+
+  it("runs on a caller's plan: pffft-wasm for a float32 stream", async () => {
+    const params = stftParams({ fs: 1000, nperseg: 256, noverlap: 128 });
+    const input = inputOf({ input: 'sine', count: 4000 }, 'float32');
+    const reference = stft.update(stft.init(params, 'float32'), input);
+    const plan = await planOn(createFftKernels(), 256, { kind: 'real', dtype: 'float32' });
+    const state = stft.init(params, 'float32');
+    const out = new Float32Array(reference.data.length);
+    expect(stftInto(state, input, out, 0, plan)).toBe(reference.frames);
+    expect(compareArrays(out, reference.data).relativeError).toBeLessThan(1e-5);
+    const coarse = fftPlan(512, { kind: 'real', dtype: 'float32' });
+    expect(() => stftInto(state, input, out, 0, coarse)).toThrow(/real FFT of 256/);
+    const f64 = stft.init(params, 'float64');
+    expect(() => stftInto(f64, new Float64Array(10), new Float64Array(0), 0, plan)).toThrow(
+      /precise/,
+    );
+    plan.dispose();
   });
 
   it('refuses bad parameters and chunks of the wrong dtype', () => {

@@ -143,26 +143,59 @@ export function stftFrameCount(state: StftState, length: number): number {
   return segmentsCompleted(state, length, state.params.nperseg, stepOf(state.params));
 }
 
+/** Scratch buffers of a caller's plan (in its dtype; the zero padding stays zero). */
+const planBuffers = new WeakMap<FftPlan, { input: FloatArray; output: FloatArray }>();
+
+function buffersOf(plan: FftPlan): { input: FloatArray; output: FloatArray } {
+  let buffers = planBuffers.get(plan);
+  if (buffers === undefined) {
+    const Type = plan.dtype === 'float32' ? Float32Array : Float64Array;
+    buffers = { input: new Type(plan.timeLength), output: new Type(plan.frequencyLength) };
+    planBuffers.set(plan, buffers);
+  }
+  return buffers;
+}
+
 /**
  * Streams `chunk` and writes the frames it completes into `out` from frame `at` (out holds
  * whole frames of 2·bins numbers, the state's dtype). Returns the number of frames written.
+ * `plan` (optional) is a real FFT plan of nfft points from another backend — e.g. pffft's wasm
+ * plan from `planOn` for float32 streams; it must not be less precise than the stream's dtype.
  */
-export function stftInto(state: StftState, chunk: FloatArray, out: FloatArray, at = 0): number {
+export function stftInto(
+  state: StftState,
+  chunk: FloatArray,
+  out: FloatArray,
+  at = 0,
+  plan?: FftPlan,
+): number {
   const { params } = state;
   const setup = setupOf(params);
+  const { window, nfft, bins } = setup;
+  if (
+    plan !== undefined &&
+    (plan.kind !== 'real' ||
+      plan.n !== nfft ||
+      (plan.dtype === 'float32' && state.dtype === 'float64'))
+  ) {
+    throw badRequest(
+      `stft: the plan must be a real FFT of ${nfft} points, at least as precise as the stream`,
+    );
+  }
+  const fft = plan ?? setup.plan;
+  const { input, output } = plan === undefined ? setup : buffersOf(plan);
   const count = stftFrameCount(state, chunk.length);
-  const stride = 2 * setup.bins;
+  const stride = 2 * bins;
   if (out.length < (at + count) * stride) {
     throw badRequest(`stft: output holds ${out.length} numbers, ${(at + count) * stride} needed`);
   }
-  const { window, input, output, plan, nfft, bins } = setup;
   const n = params.nperseg;
   const half = Math.floor(nfft / 2) + 1;
   let frame = at;
   forEachSegment(state, chunk, n, stepOf(params), setup.segment, (segment) => {
     if (params.detrend === 'constant') detrendConstant(segment, n);
     for (let i = 0; i < n; i++) input[i] = (segment[i] as number) * (window[i] as number);
-    plan.forward(input, output);
+    fft.forward(input, output);
     const base = frame * stride;
     for (let i = 0; i < 2 * half; i++) out[base + i] = output[i] as number;
     // Two-sided: bins above nfft/2 are the conjugates of those below (real input).
