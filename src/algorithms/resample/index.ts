@@ -10,7 +10,7 @@ export {
   type FirWindow,
 } from './firwin.ts';
 export { createPolyphaseKernels, jsPolyphaseKernel, type PolyphaseKernel } from './kernels.ts';
-export type { PolyphaseState } from './polyphase.ts';
+export { MAX_OUTPUTS_PER_CALL, type PolyphaseState } from './polyphase.ts';
 export { gcd, limitDenominator, ratioToUpDown, type RatioRule } from './ratio.ts';
 export {
   MAX_FACTOR,

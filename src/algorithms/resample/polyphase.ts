@@ -17,9 +17,12 @@
 // The state keeps the last `perPhase − 1` samples (zeros before the signal), the position of
 // the next output as (newest sample index, phase) so no product n·up can outgrow 2^53, and
 // the taps. Sums are float64 whatever the dtype; the output has the input's dtype.
-import { badRequest } from '../errors.ts';
+import { AlgorithmError, badRequest } from '../errors.ts';
 import { arrayOf, type FloatArray, type FloatDtype } from '../types.ts';
 import { jsPolyphaseKernel, type PolyphaseKernel } from './kernels.ts';
+
+/** The most outputs one update makes (2^28 float64 are 2 GiB): larger ones ask for smaller chunks. */
+export const MAX_OUTPUTS_PER_CALL = 2 ** 28;
 
 export interface PolyphaseState {
   dtype: FloatDtype;
@@ -93,6 +96,14 @@ function emit(
   work: Float64Array,
   count: number,
 ): FloatArray {
+  if (count > MAX_OUTPUTS_PER_CALL) {
+    // Checked before the state moves, so the caller can send the same samples in smaller chunks.
+    throw new AlgorithmError(
+      'payload_too_large',
+      `resample: this chunk would make ${String(count)} outputs at once (at most ` +
+        `${String(MAX_OUTPUTS_PER_CALL)}): send smaller chunks`,
+    );
+  }
   const out = arrayOf(state.dtype, count);
   const { up, down } = state;
   kernel.run(work, state.taps, state.perPhase, up, down, state.phase, count, out);

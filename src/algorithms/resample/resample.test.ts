@@ -129,6 +129,19 @@ describe('resample streaming', () => {
     );
   });
 
+  it('asks for smaller chunks rather than allocating more than it can, leaving the state as it was', () => {
+    const state = resamplePoly.init(resamplePoly.params({ up: 2 ** 16, down: 1 }), 'float32');
+    const before = structuredClone(state);
+    try {
+      resamplePoly.update(state, new Float32Array(2 ** 13));
+      expect.unreachable();
+    } catch (error) {
+      expect(isAlgorithmError(error, 'payload_too_large')).toBe(true);
+    }
+    expect(state).toEqual(before);
+    expect(resamplePoly.update(state, new Float32Array(16)).length).toBeGreaterThan(0);
+  });
+
   it('refuses updates after finish', () => {
     const state = resamplePoly.init(resamplePoly.params({ up: 2, down: 3 }), 'float64');
     resamplePoly.finish(state);
