@@ -132,6 +132,28 @@ describe('wasm windowed kernels in memory', () => {
     expect([...new Float64Array(memory.buffer, 4096, 2)]).toEqual([3, 3]);
   });
 
+  it('cuts a long in-memory run into several kernel calls without losing a window', async () => {
+    const window = 1000;
+    const length = 8_000 * window; // 32 MB of float32: three calls of about 16 MiB
+    const memory = new WebAssembly.Memory({ initial: 600 });
+    const wasm = await bindWindowedWasm(memory);
+    const values = new Float32Array(memory.buffer, 0, length);
+    for (let i = 0; i < length; i++) values[i] = Math.cos(i * 0.0007) * (i % 13) - (i % 5);
+    values[4_194_000 * 1 + 7] = Number.NaN; // in the window at the first cut
+    const at = { min: 4 * length, max: 4 * length + 32_000, mean: 4 * length + 64_000 };
+    const out = { ...at, count: 4 * length + 96_000 };
+    wasm.reduceInMemory('float32', 0, length, window, out);
+    const js = outputs('float32', 8_000);
+    await jsWindowKernel.reduce(values, window, js, 0, false);
+    const got: WindowedOutput = {
+      min: new Float32Array(memory.buffer, out.min, 8_000),
+      max: new Float32Array(memory.buffer, out.max, 8_000),
+      mean: new Float32Array(memory.buffer, out.mean, 8_000),
+      count: new Float64Array(memory.buffer, out.count, 8_000),
+    };
+    expect(firstDifference(values, window, js, got)).toBeUndefined();
+  });
+
   it('reduces float64 in an ordinary memory, and sees the memory grow', async () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const wasm = await bindWindowedWasm(memory);
