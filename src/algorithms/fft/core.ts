@@ -36,3 +36,8 @@ export function complexCore(n: number): ComplexCore {
   cache.set(n, core);
   return core;
 }
+
+/** Drops the core of size n from the cache (plans holding it keep it alive until dropped). */
+export function forgetCore(n: number): void {
+  cache.delete(n);
+}

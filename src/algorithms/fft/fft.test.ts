@@ -146,6 +146,15 @@ describe('fft', () => {
     expect(fftPlan(1000, { kind: 'real', dtype: 'float64' })).not.toBe(a);
   });
 
+  it('drops a disposed js plan from the cache, and the plan still works', () => {
+    const plan = fftPlan(48, { kind: 'real', dtype: 'float64' });
+    const x = randomArray(48, 4);
+    const before = plan.forward(x);
+    plan.dispose();
+    expect(fftPlan(48, { kind: 'real', dtype: 'float64' })).not.toBe(plan);
+    expect(plan.forward(x)).toEqual(before);
+  });
+
   it('writes into a given output buffer, and may work in place for complex data', () => {
     const plan = fftPlan(12, { kind: 'complex', dtype: 'float64' });
     const x = randomArray(24, 3);

@@ -14,7 +14,7 @@
 // segments with NaN).
 import { badRequest } from '../errors.ts';
 import type { BackendName, FloatArray, FloatDtype } from '../types.ts';
-import { complexCore } from './core.ts';
+import { complexCore, forgetCore } from './core.ts';
 import { rootOfUnity } from './twiddle.ts';
 
 export type FftKind = 'complex' | 'real';
@@ -37,7 +37,11 @@ export interface FftPlan {
   forward(input: FloatArray, output?: FloatArray): FloatArray;
   /** Frequency → time, scaled by 1/n. */
   inverse(input: FloatArray, output?: FloatArray): FloatArray;
-  /** Releases what the plan holds outside the JS heap (nothing for js plans). */
+  /**
+   * Releases the plan: wasm memory for wasm plans; for js plans, drops it and its size's core
+   * from the caches (a 2^27-point plan holds gigabytes), the garbage collector doing the rest.
+   * A disposed js plan still works; a disposed wasm plan refuses calls.
+   */
   dispose(): void;
 }
 
@@ -116,7 +120,9 @@ function createComplexPlan(n: number, dtype: FloatDtype): FftPlan {
       }
       return out;
     },
-    dispose() {},
+    dispose() {
+      forget('complex', dtype, n);
+    },
   };
 }
 
@@ -210,7 +216,9 @@ function createEvenRealPlan(n: number, dtype: FloatDtype): FftPlan {
       }
       return out;
     },
-    dispose() {},
+    dispose() {
+      forget('real', dtype, n);
+    },
   };
 }
 
@@ -254,17 +262,28 @@ function createOddRealPlan(n: number, dtype: FloatDtype): FftPlan {
       for (let j = 0; j < n; j++) out[j] = (z[2 * j] as number) * scale;
       return out;
     },
-    dispose() {},
+    dispose() {
+      forget('real', dtype, n);
+    },
   };
 }
 
 const PLAN_CACHE_SIZE = 32;
 const plans = new Map<string, FftPlan>();
 
+function keyOf(kind: FftKind, dtype: FloatDtype, n: number): string {
+  return `${kind}:${dtype}:${String(n)}`;
+}
+
+function forget(kind: FftKind, dtype: FloatDtype, n: number): void {
+  plans.delete(keyOf(kind, dtype, n));
+  forgetCore(kind === 'real' && n % 2 === 0 ? n / 2 : n);
+}
+
 /** The js plan of size n (cached by size, kind and dtype). */
 export function fftPlan(n: number, options: FftPlanOptions): FftPlan {
   const checked = checkPlanOptions(n, options);
-  const key = `${checked.kind}:${checked.dtype}:${String(checked.n)}`;
+  const key = keyOf(checked.kind, checked.dtype, checked.n);
   let plan = plans.get(key);
   if (plan !== undefined) {
     plans.delete(key);
