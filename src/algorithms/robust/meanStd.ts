@@ -25,6 +25,9 @@ export const MAX_MEAN_STD_WINDOW = 2 ** 24;
 /** Rescan when (mean of d)² exceeds this many times the variance: d's rounding stays < 1e-13. */
 const DRIFT_LIMIT = 2 ** 20;
 
+/** …and only when the mean of d exceeds this fraction of the shift (2^-30: far above an ulp). */
+const RESCAN_FLOOR = 2 ** -30;
+
 export interface MeanStdParams extends RollingWindow {
   /** Delta degrees of freedom of the std: 0 (numpy's default) or 1 (sample std). */
   ddof: 0 | 1;
@@ -134,7 +137,10 @@ function emit(state: MeanStdState, out: MeanStdOutput, i: number): void {
   }
   let meanD = meanOfD(state);
   let m2 = spread(state, meanD);
-  if (finite > 1 && (m2 <= 0 ? meanD !== 0 : meanD * meanD * finite > DRIFT_LIMIT * m2)) {
+  // Only a drift well above the shift's own rounding: a rescan cannot do better than that, and
+  // a constant window (m2 = 0, meanD one ulp of the shift) would otherwise rescan every sample.
+  const drifted = meanD * meanD * finite > DRIFT_LIMIT * Math.max(m2, 0);
+  if (finite > 1 && drifted && Math.abs(meanD) > RESCAN_FLOOR * Math.abs(state.shift)) {
     rescan(state);
     meanD = meanOfD(state);
     m2 = spread(state, meanD);

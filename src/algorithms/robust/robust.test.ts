@@ -192,6 +192,13 @@ describe('robust numerics and rules', () => {
     expect(got.mean?.slice(-20).every((mean) => Math.abs(mean - 0.1) < 1e-16)).toBe(true);
   });
 
+  it('rescans a constant signal only on schedule (once per window), not every sample', () => {
+    const state = rollingMeanStd.init(rollingMeanStd.params({ window: 1000 }), 'float64');
+    const out = rollingMeanStd.update(state, new Float64Array(5500).fill(0.1));
+    expect(state.sinceRescan).toBe(500);
+    expect(out.std.every((std) => std === 0)).toBe(true);
+  });
+
   it('z-score: ±Infinity off the median and NaN on it when the MAD is 0', () => {
     const values = Float64Array.of(5, 5, 5, 7, 5, 3, 5);
     const got = stream(robustZScore as unknown as Rolling, { window: 5 }, 'float64', values, []);
