@@ -132,6 +132,24 @@ describe('fft', () => {
     );
   });
 
+  it('inverts itself in float32 too (float64 inside: one rounding each way)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.nat(), (n, seed) => {
+        const x = Float32Array.from(randomArray(2 * n, seed));
+        const complex = fftPlan(n, { kind: 'complex', dtype: 'float32' });
+        expect(compareArrays(complex.inverse(complex.forward(x)), x).relativeError).toBeLessThan(
+          1e-6,
+        );
+        const real = fftPlan(n, { kind: 'real', dtype: 'float32' });
+        const samples = x.subarray(0, n);
+        expect(
+          compareArrays(real.inverse(real.forward(samples)), samples).relativeError,
+        ).toBeLessThan(1e-6);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('agrees with a naive DFT for prime sizes (Bluestein) and smooth ones', () => {
     for (const n of [7, 11, 13, 17, 31, 97, 101, 211, 6, 45, 64]) {
       const x = randomArray(2 * n, n);
