@@ -1,5 +1,6 @@
 // Every benchmark `npm run bench` knows, in the order `npm run bench` runs them.
 import type { BenchDefinition } from '../lib/types.ts';
+import { compute } from './compute.bench.ts';
 import { docstore } from './docstore.bench.ts';
 import { httpServer } from './http-server.bench.ts';
 import { ingest } from './ingest.bench.ts';
@@ -18,4 +19,5 @@ export const suites: readonly BenchDefinition[] = [
   ingest,
   sync,
   syncSoak,
+  compute,
 ];

@@ -4,7 +4,7 @@
 import { navigatorGpu, type WebGpu } from '../gpu/device.ts';
 import { createKernelRegistry, type KernelRegistry } from '../registry.ts';
 import type { BackendName, FloatArray, FloatDtype } from '../types.ts';
-import { windowed, type WindowedOutput } from './reference.ts';
+import type { WindowedOutput } from './reference.ts';
 import { createWasmWindowKernel } from './wasm/kernel.ts';
 import { createWebgpuWindowKernel } from './webgpu/kernel.ts';
 
@@ -25,18 +25,39 @@ export interface WindowKernel {
   ): void | Promise<void>;
 }
 
-/** The reference itself as a kernel: the fallback and the oracle. */
+/**
+ * The js kernel: the reference's rules in a loop over whole windows with everything in locals
+ * (the reference's sample-by-sample state machine runs ~7× slower). The fallback of every
+ * other backend; the case table holds it to numpy's results like the others.
+ */
 export const jsWindowKernel: WindowKernel = {
   backend: 'js',
   dtypes: ['float32', 'float64'],
   reduce(values, window, out, offset) {
-    const dtype = values instanceof Float32Array ? 'float32' : 'float64';
-    const state = windowed.init({ window, partial: 'drop' }, dtype);
-    const part = windowed.update(state, values);
-    out.min.set(part.min, offset);
-    out.max.set(part.max, offset);
-    out.mean.set(part.mean, offset);
-    out.count.set(part.count, offset);
+    const windows = Math.floor(values.length / window);
+    for (let k = 0; k < windows; k++) {
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      let sum = 0;
+      let count = 0;
+      const end = (k + 1) * window;
+      for (let j = k * window; j < end; j++) {
+        const value = values[j] as number;
+        // NaN fails every comparison; `value − value` is 0 only for finite values.
+        if (value < min) min = value;
+        if (value > max) max = value;
+        if (value - value === 0) {
+          sum += value;
+          count++;
+        }
+      }
+      const empty = min > max;
+      // `+ 0`: −0 and 0 are one value, as in the reference.
+      out.min[offset + k] = empty ? Number.NaN : min + 0;
+      out.max[offset + k] = empty ? Number.NaN : max + 0;
+      out.mean[offset + k] = count > 0 ? sum / count + 0 : Number.NaN;
+      out.count[offset + k] = count;
+    }
   },
 };
 

@@ -2,7 +2,8 @@
 // with comlink. One per core (at most 8); they open the app's IndexedDB themselves.
 import * as Comlink from 'comlink';
 import { installJioErrorTransfer } from '../../jio/comlink-transfer.ts';
-import { ComputePool, defaultPoolSize } from './compute-pool.ts';
+import type { BackendName } from '../../algorithms/types.ts';
+import { ComputePool, defaultPoolSize, type PreferenceCache } from './compute-pool.ts';
 import type { ComputeWorkerApi } from './compute-worker-api.ts';
 
 export interface ComputeWorkerRemote extends ComputeWorkerApi {
@@ -15,10 +16,46 @@ export interface BrowserPoolOptions {
   database?: string;
 }
 
+const PREFERENCE_KEY = 'fieldlake-compute-backends';
+
+interface KeyValue {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** The page's localStorage (this file is type-checked with the worker lib, which has none). */
+function keyValue(): KeyValue | undefined {
+  return (globalThis as { localStorage?: KeyValue }).localStorage;
+}
+
+/** The measured order, kept for this browser build and core count; re-measured when they change. */
+const localPreferences: PreferenceCache = {
+  load() {
+    try {
+      const saved = JSON.parse(keyValue()?.getItem(PREFERENCE_KEY) ?? 'null') as {
+        device?: string;
+        order?: BackendName[];
+      } | null;
+      return saved?.device === deviceKey() ? saved.order : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  store(order, timings) {
+    const entry = { device: deviceKey(), order, timings, measuredAt: new Date().toISOString() };
+    keyValue()?.setItem(PREFERENCE_KEY, JSON.stringify(entry));
+  },
+};
+
+function deviceKey(): string {
+  return `${navigator.userAgent} · ${String(navigator.hardwareConcurrency)} cores`;
+}
+
 export function createBrowserComputePool(options: BrowserPoolOptions = {}): ComputePool {
   installJioErrorTransfer();
   return new ComputePool({
     size: options.size ?? defaultPoolSize(),
+    preferences: localPreferences,
     spawn() {
       // One expression: vite bundles the worker only when it sees `new Worker(new URL(…))`.
       const worker = new Worker(new URL('../compute.worker.ts', import.meta.url), {
@@ -33,6 +70,7 @@ export function createBrowserComputePool(options: BrowserPoolOptions = {}): Comp
         cancel: (jobId) => remote.cancel(jobId),
         plan: (job) => remote.plan(job),
         save: (result) => remote.save(result),
+        measure: () => remote.measure(),
       };
       return {
         api,

@@ -27,7 +27,12 @@ export interface CatalogEntry {
   readonly name: string;
   readonly version: number;
   params(input: unknown): unknown;
-  start(params: unknown, dtype: FloatDtype, backend: BackendName | 'auto'): Promise<Runner>;
+  start(
+    params: unknown,
+    dtype: FloatDtype,
+    backend: BackendName | 'auto',
+    preferred?: readonly BackendName[],
+  ): Promise<Runner>;
   /**
    * For jobs that may run split across workers: ranges must start at multiples of this many
    * samples (whole windows), and the parts' outputs concatenate. Absent: never split.
@@ -53,10 +58,10 @@ function windowedEntry(kernels: KernelRegistry<WindowKernel>): CatalogEntry {
     name: windowed.name,
     version: windowed.version,
     params: windowedParams,
-    async start(params, dtype, backend) {
+    async start(params, dtype, backend, preferred = []) {
       const checked = windowedParams(params);
       const { backend: chosen, kernel } = await kernels.first(
-        backendOrder(backend).filter((name) => name !== 'webgpu' || dtype === 'float32'),
+        backendOrder(backend, preferred).filter((name) => name !== 'webgpu' || dtype === 'float32'),
       );
       if (!kernel.dtypes.includes(dtype)) {
         throw new AlgorithmError('unavailable', `the ${chosen} kernel does not take ${dtype}`);
@@ -94,9 +99,16 @@ export interface CatalogOptions {
   windowKernels?: KernelRegistry<WindowKernel>;
 }
 
-export function createCatalog(options: CatalogOptions = {}): Map<string, CatalogEntry> {
-  const entries = [windowedEntry(options.windowKernels ?? createWindowKernels())];
-  return new Map(entries.map((entry) => [entry.name, entry]));
+export interface Catalog {
+  entries: Map<string, CatalogEntry>;
+  /** The kernels the backend micro-benchmark times (windowed statistics: the common job). */
+  windowKernels: KernelRegistry<WindowKernel>;
+}
+
+export function createCatalog(options: CatalogOptions = {}): Catalog {
+  const windowKernels = options.windowKernels ?? createWindowKernels();
+  const entries = [windowedEntry(windowKernels)];
+  return { entries: new Map(entries.map((entry) => [entry.name, entry])), windowKernels };
 }
 
 export function entryOf(catalog: Map<string, CatalogEntry>, name: string): CatalogEntry {

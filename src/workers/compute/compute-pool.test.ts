@@ -31,10 +31,10 @@ async function setup(values: Float32Array | Float64Array | Int16Array, chunkLeng
     size: 3,
     spawn: () => {
       spawned.push(spawned.length);
-      return { api: createComputeWorkerApi(signals), terminate: () => undefined };
+      return { api: createComputeWorkerApi({ storage, signals }), terminate: () => undefined };
     },
   });
-  return { signals, pool, spawned };
+  return { storage, signals, pool, spawned };
 }
 
 function noise(n: number, nanEvery = 0): Float32Array {
@@ -76,8 +76,11 @@ describe('compute pool', () => {
       version: 1,
       start: 0,
       end: 10_000,
-      backend: 'js',
     });
+    // auto: the order measured on this machine (wasm beats js in Node), js always last.
+    const preferred = await pool.preferred();
+    expect(preferred.at(-1)).toBe('js');
+    expect(result.backend).toBe(preferred[0]);
     expect(result.params).toEqual({ window: 100, partial: 'keep' });
     // 10 chunks of 1024, each named once, in order.
     expect(result.inputChunks).toHaveLength(10);
@@ -147,7 +150,7 @@ describe('compute pool', () => {
 
   it('finishes on the reference when a backend fails mid-job, and says so', async () => {
     const values = noise(5000, 50);
-    const { signals } = await setup(values);
+    const { storage, signals } = await setup(values);
     const kernels = createKernelRegistry<WindowKernel>();
     let calls = 0;
     kernels.register({ backend: 'js', create: () => jsWindowKernel });
@@ -165,11 +168,11 @@ describe('compute pool', () => {
     const pool = new ComputePool({
       size: 1,
       spawn: () => ({
-        api: createComputeWorkerApi(signals, { windowKernels: kernels }),
+        api: createComputeWorkerApi({ storage, signals }, { windowKernels: kernels }),
         terminate: () => undefined,
       }),
     });
-    const result = await pool.run(job());
+    const result = await pool.run(job({ backend: 'wasm' }));
     expect(result.backend).toBe('js');
     expect(result.fellBack).toBe('wasm: device lost');
     expect([...(result.outputs.max ?? [])]).toEqual(reference(values, 100).max);

@@ -4,7 +4,8 @@
 // parts; aborting the caller's signal cancels every part and rejects at once.
 import type { ComputeWorkerApi } from './compute-worker-api.ts';
 import type { ComputeJob, ComputeOutputs, ComputeProgress, ComputeResult } from './jobs.ts';
-import { concatArrays } from '../../algorithms/types.ts';
+import { type BackendName, concatArrays } from '../../algorithms/types.ts';
+import { type BackendTiming, preferenceOf } from './backend-choice.ts';
 
 /** A worker as the pool sees it: the comlink proxy (or, in tests, the API itself). */
 export interface PoolWorker {
@@ -12,9 +13,16 @@ export interface PoolWorker {
   terminate(): void;
 }
 
+/** Where the measured backend order is kept between sessions (localStorage in a browser). */
+export interface PreferenceCache {
+  load(): BackendName[] | undefined;
+  store(order: BackendName[], timings: BackendTiming[]): void;
+}
+
 export interface PoolOptions {
   size: number;
   spawn: () => PoolWorker;
+  preferences?: PreferenceCache;
 }
 
 export interface SubmitOptions {
@@ -62,6 +70,8 @@ function joinOutputs(parts: ComputeOutputs[]): ComputeOutputs {
 export class ComputePool {
   readonly size: number;
   readonly #spawn: () => PoolWorker;
+  readonly #cache: PreferenceCache | undefined;
+  #preferred: Promise<BackendName[]> | undefined;
   readonly #idle: PoolWorker[] = [];
   readonly #all: PoolWorker[] = [];
   readonly #waiting: ((worker: PoolWorker) => void)[] = [];
@@ -70,6 +80,25 @@ export class ComputePool {
   constructor(options: PoolOptions) {
     this.size = options.size;
     this.#spawn = options.spawn;
+    this.#cache = options.preferences;
+  }
+
+  /** This device's backend order for `auto` jobs: cached, or measured once in a worker. */
+  preferred(): Promise<BackendName[]> {
+    this.#preferred ??= (async () => {
+      const cached = this.#cache?.load();
+      if (cached !== undefined) return cached;
+      const worker = await this.#acquire();
+      try {
+        const timings = await worker.api.measure();
+        const order = preferenceOf(timings);
+        this.#cache?.store(order, timings);
+        return order;
+      } finally {
+        this.#release(worker);
+      }
+    })();
+    return this.#preferred;
   }
 
   async #acquire(): Promise<PoolWorker> {
@@ -90,9 +119,11 @@ export class ComputePool {
   }
 
   /** Runs `job`, split across workers when its algorithm allows. */
-  async run(job: ComputeJob, options: SubmitOptions = {}): Promise<ComputeResult> {
+  async run(request: ComputeJob, options: SubmitOptions = {}): Promise<ComputeResult> {
     options.signal?.throwIfAborted();
     const began = performance.now();
+    const auto = (request.backend ?? 'auto') === 'auto' && request.preferred === undefined;
+    const job = auto ? { ...request, preferred: await this.preferred() } : request;
     const planner = await this.#acquire();
     let plan;
     try {

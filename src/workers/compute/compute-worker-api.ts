@@ -10,6 +10,7 @@ import { type CatalogOptions, createCatalog, entryOf } from './catalog.ts';
 import type { ComputeJob, ComputeProgress, ComputeResult } from './jobs.ts';
 import { runJob } from './run-job.ts';
 import { saveResult } from './save-result.ts';
+import { type BackendTiming, measureBackends } from './backend-choice.ts';
 
 export interface JobPlan {
   start: number;
@@ -31,6 +32,8 @@ export interface ComputeWorkerApi {
   plan(job: ComputeJob): Promise<JobPlan>;
   /** Keeps `result` as a `derived` document (and output signals); answers its id. */
   save(result: ComputeResult): Promise<string>;
+  /** Times every backend that starts here (backend-choice.ts). */
+  measure(): Promise<BackendTiming[]>;
 }
 
 /**
@@ -48,7 +51,7 @@ export function createComputeWorkerApi(
   stores: ComputeStores | (() => ComputeStores),
   catalogOptions: CatalogOptions = {},
 ): ComputeWorkerApi {
-  const catalog = createCatalog(catalogOptions);
+  const { entries: catalog, windowKernels } = createCatalog(catalogOptions);
   const opened = (): ComputeStores => (typeof stores === 'function' ? stores() : stores);
   const storeOf = (): SignalStore => opened().signals;
   const running = new Map<string, AbortController>();
@@ -80,6 +83,7 @@ export function createComputeWorkerApi(
       running.get(jobId)?.abort(new DOMException(`job "${jobId}" was cancelled`, 'AbortError'));
       return Promise.resolve();
     },
+    measure: () => measureBackends(windowKernels),
     async save(result) {
       try {
         return await saveResult(result, opened());

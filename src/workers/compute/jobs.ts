@@ -15,6 +15,8 @@ export interface ComputeJob {
   end?: number;
   /** A backend, or `auto` (default): the measured choice for this device, falling through. */
   backend?: BackendName | 'auto';
+  /** For `auto`: this device's measured order (backend-choice.ts); CPU backends when absent. */
+  preferred?: BackendName[];
 }
 
 export interface ComputeProgress {

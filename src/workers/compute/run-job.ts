@@ -84,7 +84,7 @@ export async function runJob(job: ComputeJob, options: RunOptions): Promise<Comp
     );
   }
   const dtype = floatDtypeOf(header.dtype);
-  const runner = await entry.start(params, dtype, job.backend ?? 'auto');
+  const runner = await entry.start(params, dtype, job.backend ?? 'auto', job.preferred);
   const collector = new Collector();
   const inputChunks: string[] = [];
   const total = end - start;

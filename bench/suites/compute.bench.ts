@@ -1,0 +1,164 @@
+// compute: Fieldlake's kernels in Chromium workers, beside the peers the issue names, rounds
+// interleaved in one run, medians.
+// - minmax/w1024/…: windowed min+max (window 1024) over 1 GiB of float32 already in a shared
+//   WebAssembly memory (the page is cross-origin isolated, as the app is). Peers: a plain C
+//   loop compiled here with gcc -O3 -march=native -ffast-math (the machine's ceiling; without
+//   -ffast-math gcc does not vectorise the min/max reduction), numpy's fmin/fmax reductions
+//   (python3, OpenBLAS variables unset), a plain JS loop, and one worker against two.
+// --quick: 64 MiB, two rounds.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import {
+  browserVersion,
+  bundlePage,
+  gpuAdapterOf,
+  launchChromium,
+  openBenchPage,
+  serveStatic,
+  tempDir,
+} from '../lib/browser.ts';
+import { startLineServer } from '../lib/line-server.ts';
+import { pageCaller } from '../lib/page-api.ts';
+import { interleave, resultFrom } from '../lib/stats.ts';
+import type { BenchContext, BenchDefinition, BenchResult } from '../lib/types.ts';
+import { type MinmaxMode, type PageApi, pageApiKey } from './compute/protocol.ts';
+
+const here = fileURLToPath(new URL('./compute/', import.meta.url));
+const call = pageCaller<PageApi>(pageApiKey);
+const WINDOW = 1024;
+
+function gbPerS(bytes: number, ms: number): number {
+  return bytes / 1e9 / (ms / 1000);
+}
+
+async function minmaxRows(ctx: BenchContext, page: Page, work: string): Promise<BenchResult[]> {
+  const bytes = ctx.quick ? 64 * 2 ** 20 : 2 ** 30;
+  const samples = bytes / 4;
+  const rounds = ctx.quick ? 2 : 7;
+  const native = path.join(work, 'native-minmax');
+  execFileSync('gcc', [
+    '-O3',
+    '-march=native',
+    '-ffast-math',
+    '-o',
+    native,
+    path.join(here, 'native-minmax.c'),
+    '-lm',
+  ]);
+  const c = startLineServer(ctx, native, [String(samples)]);
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const numpy = startLineServer(
+    ctx,
+    'python3',
+    [path.join(here, 'numpy_minmax.py'), String(samples)],
+    env,
+  );
+  await Promise.all([c.ask('fill 1'), numpy.ask('fill 1'), call(page, 'prepare', bytes, 2)]);
+  ctx.log(`compute/minmax: ${String(bytes / 2 ** 20)} MiB prepared in the page, in C and in numpy`);
+
+  const page1 =
+    (mode: MinmaxMode, workers = 1) =>
+    () =>
+      call(page, 'minmax', mode, WINDOW, workers);
+  const ask = (server: typeof c) => async () => Number(await server.ask(`run ${String(WINDOW)} 1`));
+  // Warm-up: every path once, not counted.
+  for (const mode of ['wasm', 'wasm-copyin', 'js', 'js-loop'] as const) await page1(mode)();
+  await page1('wasm', 2)();
+  await ask(c)();
+  await ask(numpy)();
+
+  const rows: BenchResult[] = [];
+  const row = (
+    name: string,
+    backend: string,
+    samplesOf: { ours: number[]; peer: number[] },
+    peer: string,
+    target: number | null,
+  ): void => {
+    const result = resultFrom(
+      { case: name, metric: 'throughput', unit: 'GB/s', direction: 'higher', backend, target },
+      samplesOf.ours.map((ms) => gbPerS(bytes, ms)),
+      { name: peer, samples: samplesOf.peer.map((ms) => gbPerS(bytes, ms)) },
+    );
+    ctx.log(
+      `${name}: ${result.value.toFixed(2)} GB/s vs ${peer} ${(result.peerValue ?? 0).toFixed(2)} GB/s (ratio ${(result.ratio ?? 0).toFixed(3)})`,
+    );
+    rows.push(result);
+  };
+  const C = 'native-c/gcc-O3-march=native-ffast-math';
+  row(
+    'minmax/w1024/wasm/1worker',
+    'wasm-simd128',
+    await interleave(rounds, page1('wasm'), ask(c)),
+    C,
+    28,
+  );
+  row(
+    'minmax/w1024/wasm/2workers',
+    'wasm-simd128',
+    await interleave(rounds, page1('wasm', 2), page1('wasm')),
+    'wasm-simd128/1worker',
+    null,
+  );
+  row(
+    'minmax/w1024/wasm-copyin/1worker',
+    'wasm-simd128',
+    await interleave(rounds, page1('wasm-copyin'), ask(c)),
+    C,
+    null,
+  );
+  row(
+    'minmax/w1024/js/1worker',
+    'js',
+    await interleave(rounds, page1('js'), page1('js-loop')),
+    'plain-js-loop',
+    null,
+  );
+  row(
+    'minmax/w1024/wasm/1worker-vs-numpy',
+    'wasm-simd128',
+    await interleave(rounds, page1('wasm'), ask(numpy)),
+    `numpy-${execFileSync('python3', ['-c', 'import numpy; print(numpy.__version__)']).toString().trim()}/fmin+fmax.reduce`,
+    null,
+  );
+  // NaN every 997 samples, in the page and in C: the NaN-safe path is the only path (pmin/pmax
+  // with the accumulator first skip NaN), so this row shows what NaN-laden data costs.
+  await Promise.all([call(page, 'sprinkleNaN', 997), c.ask('nan 997')]);
+  row(
+    'minmax/w1024/wasm-nan/1worker',
+    'wasm-simd128',
+    await interleave(rounds, page1('wasm'), ask(c)),
+    C,
+    null,
+  );
+  return rows;
+}
+
+async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  const work = await tempDir(ctx, 'compute');
+  const dist = await bundlePage(here, work);
+  const server = await serveStatic(ctx, dist);
+  const browser = await launchChromium(ctx);
+  const page = await browser.newPage();
+  const pageErrors = await openBenchPage(page, server.url, pageApiKey);
+  ctx.noteBrowser(browserVersion(browser), await gpuAdapterOf(page));
+  const rows = await minmaxRows(ctx, page, work);
+  if (pageErrors.length > 0)
+    throw new Error(`errors on the benchmark page: ${pageErrors.join('; ')}`);
+  return rows;
+}
+
+export const compute: BenchDefinition = {
+  name: 'compute',
+  description:
+    'Fieldlake kernels in Chromium workers (page cross-origin isolated), each beside a peer in the same run, interleaved rounds, medians. ' +
+    'minmax/w1024: windowed min+max, window 1024, over 1 GiB float32 already in a shared WebAssembly memory (wasm: SIMD128 pmin/pmax, ' +
+    'NaN-safe by operand order; copyin: each 1 MiB copied into wasm memory first; js: the reference kernel, which also computes mean and count), ' +
+    'vs a C loop built with gcc -O3 -march=native -ffast-math, numpy fmin/fmax.reduce on reshape(-1, 1024), a plain JS loop, or one worker. ' +
+    'GB = 10^9 B of input.',
+  run,
+};
