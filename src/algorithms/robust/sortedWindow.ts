@@ -1,8 +1,9 @@
 // The trailing window kept twice: a ring of the last `window` samples (to know which one
-// leaves) and a sorted array of its non-NaN values. Insertion and removal find their place by
-// binary search and shift the tail with copyWithin: O(log w) compares and an O(w) memmove,
-// which for w ≤ 4096 is a few hundred nanoseconds (a memmove of 32 KiB at most) and beats a
-// heap pair with lazy deletion in constant factors; windows are capped at 2^16 for that reason.
+// leaves) and a sorted array of its non-NaN values. A sorted array rather than two heaps with
+// lazy deletion because the MAD needs order statistics of the deviations, which heaps do not
+// give. A step finds the leaving value by binary search (O(log w)) and moves the values between
+// its slot and the entering value's (O(w) at worst: a scan up to 256 values, copyWithin beyond;
+// for w ≤ 4096 that is at most a 32 KiB memmove); windows are capped at 2^16 for that reason.
 // The median is then O(1) and the MAD O(log w): the deviations |s − median| of a sorted array
 // are two sorted runs (left of the median, read leftwards, and right of it), and the k-th
 // smallest of two sorted runs is a binary search.
