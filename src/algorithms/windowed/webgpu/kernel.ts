@@ -30,8 +30,8 @@ import {
 } from './partials.ts';
 import {
   PARAMS_BYTES,
-  PER_THREAD_MAX,
   RECORD_BYTES,
+  usePerThread,
   WORKGROUP,
   windowedShader,
   type ShaderInput,
@@ -124,7 +124,7 @@ async function runChain(
       for (let level = 0; level < levels; level++) {
         const segLen = windows[level] as number;
         const segCount = counts[level] as number;
-        const perThread = segLen <= PER_THREAD_MAX;
+        const perThread = usePerThread(segLen, segCount);
         // Grid-stride loops in the shader cover what the dispatch limit leaves over.
         const groups = Math.min(
           perThread ? Math.ceil(segCount / WORKGROUP) : segCount,

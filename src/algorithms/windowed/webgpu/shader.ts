@@ -18,6 +18,17 @@
 export const WORKGROUP = 256;
 /** Segments up to this long are reduced by one invocation each (no workgroup tree). */
 export const PER_THREAD_MAX = 32;
+/**
+ * With at least this many segments, one invocation per segment already fills a GPU, and the
+ * workgroup tree's barriers only cost: SwiftShader runs barriers as coroutine switches, about
+ * 4 ms per 256-invocation workgroup (16M samples at window 1024: 63 s with the tree).
+ */
+export const PER_THREAD_SEGMENTS = 2048;
+
+/** Whether a pass uses `perThread` (no barriers) rather than `perGroup` (a workgroup tree). */
+export function usePerThread(segLen: number, segCount: number): boolean {
+  return segLen <= PER_THREAD_MAX || segCount >= PER_THREAD_SEGMENTS;
+}
 /** Bytes of one record: min key, max key, sum, compensation, count. */
 export const RECORD_BYTES = 20;
 /** Bytes of the uniform block: segLen, segCount, groups, pad. */

@@ -9,6 +9,7 @@ import { createWindowKernels } from '../kernels.ts';
 import { windowed, type WindowedOutput } from '../reference.ts';
 import { createWebgpuWindowKernel, type WebgpuWindowKernel } from './kernel.ts';
 import { nodeWebgpuWindowKernel } from './node-kernel.suite.ts';
+import { usePerThread } from './shader.ts';
 
 /** The reference, whole windows of `window` only (the kernels' contract). */
 function reference(values: Float32Array, window: number): WindowedOutput {
@@ -145,6 +146,11 @@ describe('webgpu window kernel: results', () => {
       const { got, want } = await reduce(kernel, values, window);
       expectSame(got, want);
     }
+    // Many windows: one invocation per window whatever its length (no workgroup tree).
+    const many = signal(2048 * 100 + 3, 5);
+    expect(usePerThread(100, 2048)).toBe(true);
+    const { got, want } = await reduce(kernel, many, 100);
+    expectSame(got, want);
   });
 
   it('follows the NaN rule on bit patterns: every NaN, ±Inf, −0, subnormals, extremes', async () => {
@@ -186,6 +192,10 @@ describe('webgpu window kernel: results', () => {
       expectSame(levels[level] as WindowedOutput, reference(values, window));
     }
     expect((await kernel.reduceLevels(values.subarray(0, 100), [1024, 4]))[1]?.min.length).toBe(0);
+    // Records reduced by a workgroup tree (64 per window, few windows).
+    const [, tree] = await kernel.reduceLevels(values, [16, 64]);
+    expect(usePerThread(64, (tree as WindowedOutput).min.length)).toBe(false);
+    expectSame(tree as WindowedOutput, reference(values, 1024));
   });
 
   it('refuses float64, partial windows and bad level windows', async () => {
