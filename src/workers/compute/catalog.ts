@@ -13,6 +13,7 @@ import {
 import { windowed, windowedParams } from '../../algorithms/windowed/reference.ts';
 import { updateWithKernel } from '../../algorithms/windowed/run.ts';
 import type { ComputeOutputs } from './jobs.ts';
+import { referenceEntries } from './reference-entries.ts';
 
 export interface Runner {
   /** The backend running now (js after a fall-back). */
@@ -107,7 +108,7 @@ export interface Catalog {
 
 export function createCatalog(options: CatalogOptions = {}): Catalog {
   const windowKernels = options.windowKernels ?? createWindowKernels();
-  const entries = [windowedEntry(windowKernels)];
+  const entries = [windowedEntry(windowKernels), ...referenceEntries()];
   return { entries: new Map(entries.map((entry) => [entry.name, entry])), windowKernels };
 }
 

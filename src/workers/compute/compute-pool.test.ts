@@ -81,7 +81,7 @@ describe('compute pool', () => {
     const preferred = await pool.preferred();
     expect(preferred.at(-1)).toBe('js');
     expect(result.backend).toBe(preferred[0]);
-    expect(result.params).toEqual({ window: 100, partial: 'keep' });
+    expect(result.params).toEqual({ window: 100 });
     // 10 chunks of 1024, each named once, in order.
     expect(result.inputChunks).toHaveLength(10);
     expect(new Set(result.inputChunks).size).toBe(10);

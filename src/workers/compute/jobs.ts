@@ -34,7 +34,10 @@ export interface ComputeResult {
   algorithm: string;
   /** The algorithm's version: a derived result records it, a changed version recomputes. */
   version: number;
-  /** Parameters as the algorithm normalised them (defaults filled in). */
+  /**
+   * Parameters as the job gave them: with `version`, they determine the output (the
+   * algorithm's normalised form may hold typed arrays, e.g. resampling's filter taps).
+   */
   params: unknown;
   backend: BackendName;
   /** Why the backend first chosen failed mid-job, when the reference finished the job. */

@@ -106,7 +106,7 @@ export async function runJob(job: ComputeJob, options: RunOptions): Promise<Comp
     jobId: job.id,
     algorithm: entry.name,
     version: entry.version,
-    params,
+    params: job.params,
     backend: runner.backend,
     ...(runner.fellBack === undefined ? {} : { fellBack: runner.fellBack }),
     signal: job.signal,

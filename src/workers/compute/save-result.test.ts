@@ -51,7 +51,7 @@ describe('saving a result', () => {
       datasetId: 'd',
       algorithm: 'windowed',
       version: 1,
-      params: { window: 1000, partial: 'keep' },
+      params: { window: 1000 },
       range: { start: 0, end: 10_000 },
       inputChunkCount: 3,
       inputChunks: result.inputChunks,
