@@ -8,6 +8,7 @@ import fixture from './fixtures/escalated_max.json' with { type: 'json' };
 import { jsEscalatedMaxKernel, type EscalatedMaxKernel } from './kernels.ts';
 import { escalatedMax, escalatedMaxParams } from './reference.ts';
 import { escalateWithKernel } from './run.ts';
+import { createWasmEscalatedMaxKernel } from './wasm/kernel.ts';
 
 interface EscalatedMaxCase {
   name: string;
@@ -17,6 +18,10 @@ interface EscalatedMaxCase {
   count: number;
   expected: string;
 }
+
+const wasmKernel = createWasmEscalatedMaxKernel();
+// Rejections are reported by the case table's `unavailable`; not an unhandled one meanwhile.
+wasmKernel.catch(() => undefined);
 
 const cases = fixture.cases as EscalatedMaxCase[];
 const inputs = new Map(
@@ -52,7 +57,23 @@ runCaseTable<EscalatedMaxCase>({
       tolerance: { float32: 0, float64: 0 },
       run: (testCase) => stream(jsEscalatedMaxKernel, testCase, 1000),
     },
+    {
+      backend: 'wasm',
+      // The same comparisons in SIMD lanes or the module's scalar loop: exact.
+      tolerance: { float32: 0, float64: 0 },
+      run: async (testCase) => stream(await wasmKernel, testCase, 1000),
+    },
   ],
+  unavailable: async (backend) => {
+    if (backend !== 'wasm') return undefined;
+    try {
+      await wasmKernel;
+      return undefined;
+    } catch (error) {
+      if (isAlgorithmError(error, 'unavailable')) return error.message;
+      throw error;
+    }
+  },
 });
 
 function runWhole(values: Float64Array, channels: number): Float64Array {
@@ -99,6 +120,47 @@ describe('escalated-max', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('gives the bytes of the js kernel on wasm, for any channel count and chunk cuts', async () => {
+    const kernel = await wasmKernel;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('float32', 'float64') as fc.Arbitrary<FloatDtype>,
+        fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(4, 8, 12, 16, 64)),
+        fc.array(
+          fc.oneof(
+            fc.double({ min: -1e30, max: 1e30 }),
+            fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 0),
+          ),
+          { maxLength: 600, size: 'max' },
+        ),
+        fc.array(fc.nat(600), { maxLength: 5 }),
+        async (dtype, channels, list, cuts) => {
+          const all = castTo(dtype, Float64Array.from(list));
+          const values = all.subarray(0, all.length - (all.length % channels));
+          const points = [...new Set(cuts.map((cut) => cut % (values.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const outputs: FloatArray[] = [];
+          for (const use of [jsEscalatedMaxKernel, kernel]) {
+            const state = escalatedMax.init({ channels }, dtype);
+            const parts: FloatArray[] = [];
+            let from = 0;
+            for (const to of [...points, values.length]) {
+              parts.push(await escalateWithKernel(use, state, values.subarray(from, to)));
+              from = to;
+            }
+            parts.push(escalatedMax.finish(state));
+            outputs.push(concatArrays(dtype, parts));
+          }
+          const [js, wasm] = outputs as [FloatArray, FloatArray];
+          // Bytes, so −0 against 0 and NaN payloads would show.
+          expect(new Uint8Array(wasm.buffer)).toEqual(new Uint8Array(js.buffer));
+        },
+      ),
+      { numRuns: 300, endOnFailure: true },
     );
   });
 

@@ -4,6 +4,7 @@
 import { createKernelRegistry, type KernelRegistry } from '../registry.ts';
 import type { BackendName, FloatArray, FloatDtype } from '../types.ts';
 import { escalate } from './reference.ts';
+import { createWasmEscalatedMaxKernel } from './wasm/kernel.ts';
 
 export interface EscalatedMaxKernel {
   readonly backend: BackendName;
@@ -24,6 +25,7 @@ export const jsEscalatedMaxKernel: EscalatedMaxKernel = {
 
 export function createEscalatedMaxKernels(): KernelRegistry<EscalatedMaxKernel> {
   const registry = createKernelRegistry<EscalatedMaxKernel>();
+  registry.register({ backend: 'wasm', create: createWasmEscalatedMaxKernel });
   registry.register({ backend: 'js', create: () => jsEscalatedMaxKernel });
   return registry;
 }

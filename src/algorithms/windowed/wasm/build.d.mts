@@ -1,7 +1,13 @@
-// Types of build.mjs, for the test that checks the committed bytes are current.
-export interface WindowedModules {
+// Types of build.mjs, for the tests that check the committed bytes are current.
+export interface WatModules {
   shared: Uint8Array;
   unshared: Uint8Array;
 }
-export function compileWindowed(text: string): Promise<WindowedModules>;
-export function renderGenerated(modules: WindowedModules): string;
+export interface WatTarget {
+  wat: string;
+  generated: string;
+  name: string;
+}
+export const TARGETS: WatTarget[];
+export function compileWat(text: string, filename: string): Promise<WatModules>;
+export function renderGenerated(modules: WatModules, target: WatTarget): string;
