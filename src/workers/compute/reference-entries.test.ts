@@ -24,14 +24,14 @@ const values = Float32Array.from({ length: 20_000 }, (_, i) =>
 );
 
 const cases: [StreamingAlgorithm<unknown, unknown, unknown>, Record<string, unknown>][] = [
-  [welch as never, { fs: 1000, nperseg: 256 }],
-  [stft as never, { fs: 1000, nperseg: 128, noverlap: 64 }],
-  [resamplePoly as never, { up: 2, down: 3 }],
-  [decimate as never, { q: 4 }],
-  [rollingMeanStd as never, { window: 50 }],
-  [rollingMedianMad as never, { window: 33 }],
-  [robustZScore as never, { window: 33 }],
-  [escalatedMax as never, { channels: 2 }],
+  [welch, { fs: 1000, nperseg: 256 }],
+  [stft, { fs: 1000, nperseg: 128, noverlap: 64 }],
+  [resamplePoly, { up: 2, down: 3 }],
+  [decimate, { q: 4 }],
+  [rollingMeanStd, { window: 50 }],
+  [rollingMedianMad, { window: 33 }],
+  [robustZScore, { window: 33 }],
+  [escalatedMax, { channels: 2 }],
 ];
 
 async function setup() {
