@@ -7,9 +7,11 @@
 //   (python3, OpenBLAS variables unset), a plain JS loop, and one worker against two.
 // --quick: 64 MiB, two rounds.
 import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
+import { chromiumArgs, requireChromium } from '../../scripts/chromium.mjs';
 import {
   browserVersion,
   bundlePage,
@@ -20,12 +22,18 @@ import {
   tempDir,
 } from '../lib/browser.ts';
 import { startLineServer } from '../lib/line-server.ts';
+import { watchRendererMemory } from '../lib/renderer-memory.ts';
 import { pageCaller } from '../lib/page-api.ts';
 import { interleave, resultFrom } from '../lib/stats.ts';
 import type { BenchContext, BenchDefinition, BenchResult } from '../lib/types.ts';
 import { type MinmaxMode, type PageApi, pageApiKey } from './compute/protocol.ts';
+import {
+  type PageApi as StoredApi,
+  pageApiKey as storedApiKey,
+} from './compute-stored/protocol.ts';
 
 const here = fileURLToPath(new URL('./compute/', import.meta.url));
+const storedHere = fileURLToPath(new URL('./compute-stored/', import.meta.url));
 const call = pageCaller<PageApi>(pageApiKey);
 const WINDOW = 1024;
 
@@ -138,6 +146,91 @@ async function minmaxRows(ctx: BenchContext, page: Page, work: string): Promise<
   return rows;
 }
 
+/**
+ * minmax/stored-4GiB: windowed statistics (window 1024) over a 4 GiB float32 signal recorded in
+ * IndexedDB, run by the app's worker pool (workers read the chunks themselves), beside reading
+ * the same chunks on the page without computing; peak renderer RSS sampled from /proc.
+ */
+async function storedRows(ctx: BenchContext, work: string): Promise<BenchResult[]> {
+  const bytes = ctx.quick ? 256 * 2 ** 20 : 4 * 2 ** 30;
+  const rounds = ctx.quick ? 1 : 3;
+  const label = ctx.quick ? '256MiB' : '4GiB';
+  const dist = await bundlePage(storedHere, path.join(work, 'stored'));
+  const server = await serveStatic(ctx, dist);
+  const profile = path.join(work, 'profile');
+  await mkdir(profile, { recursive: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: requireChromium(),
+    args: chromiumArgs,
+    headless: true,
+  });
+  ctx.defer(() => context.close());
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors = await openBenchPage(page, server.url, storedApiKey);
+  const stored = pageCaller<StoredApi>(storedApiKey);
+  const writeMs = await stored(page, 'write', bytes);
+  ctx.log(
+    `compute/stored: ${String(bytes / 2 ** 20)} MiB recorded in IndexedDB in ${(writeMs / 1000).toFixed(1)} s`,
+  );
+  await stored(page, 'compute', 1); // warm-up: the pool measures its backends once (cached)
+  const peaks: number[] = [];
+  const computeMs = (workers: number) => async () => {
+    const watch = watchRendererMemory(profile);
+    const run = await stored(page, 'compute', workers);
+    peaks.push(await watch.stop());
+    if (run.windows !== Math.ceil(bytes / 4 / WINDOW))
+      throw new Error(`${String(run.windows)} windows`);
+    ctx.log(
+      `compute/stored: ${String(workers)} worker(s) on ${run.backend}: ${(run.ms / 1000).toFixed(2)} s`,
+    );
+    return run.ms;
+  };
+  const readMs = () => stored(page, 'read');
+  const one = await interleave(rounds, computeMs(1), readMs);
+  const two = await interleave(rounds, computeMs(2), computeMs(1));
+  if (pageErrors.length > 0)
+    throw new Error(`errors on the benchmark page: ${pageErrors.join('; ')}`);
+  const rate = (list: number[]) => list.map((ms) => gbPerS(bytes, ms));
+  const rows = [
+    resultFrom(
+      {
+        case: `minmax/stored-${label}/1worker`,
+        metric: 'throughput',
+        unit: 'GB/s',
+        direction: 'higher',
+        backend: 'fieldlake-compute-pool',
+      },
+      rate(one.ours),
+      { name: 'SignalStore.iterate on the page, no compute', samples: rate(one.peer) },
+    ),
+    resultFrom(
+      {
+        case: `minmax/stored-${label}/2workers`,
+        metric: 'throughput',
+        unit: 'GB/s',
+        direction: 'higher',
+        backend: 'fieldlake-compute-pool',
+      },
+      rate(two.ours),
+      { name: 'fieldlake-compute-pool/1worker', samples: rate(two.peer) },
+    ),
+    resultFrom(
+      {
+        case: `minmax/stored-${label}/peak-renderer-memory`,
+        metric: 'peak_rss_mb',
+        unit: 'MB',
+        direction: 'lower',
+        backend: 'fieldlake-compute-pool',
+        speedFigure: false,
+      },
+      peaks.map((peak) => peak / 1e6),
+    ),
+  ];
+  for (const row of rows)
+    ctx.log(`${row.case}: ${row.value.toFixed(2)} ${row.unit} (peer ${String(row.peerValue)})`);
+  return rows;
+}
+
 async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const work = await tempDir(ctx, 'compute');
   const dist = await bundlePage(here, work);
@@ -149,6 +242,8 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const rows = await minmaxRows(ctx, page, work);
   if (pageErrors.length > 0)
     throw new Error(`errors on the benchmark page: ${pageErrors.join('; ')}`);
+  await page.close();
+  rows.push(...(await storedRows(ctx, work)));
   return rows;
 }
 
