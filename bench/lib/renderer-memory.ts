@@ -64,16 +64,16 @@ export interface MemoryWatch {
 /** Samples the renderers of the Chromium whose profile (user data dir) is `profileDir`. */
 export function watchRendererMemory(profileDir: string): MemoryWatch {
   let peak = 0;
-  let running = true;
+  const sampling = { on: true };
   const loop = (async () => {
-    while (running) {
+    while (sampling.on) {
       peak = Math.max(peak, await rendererRssBytes(profileDir));
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
   return {
     async stop() {
-      running = false;
+      sampling.on = false;
       await loop;
       return peak;
     },
