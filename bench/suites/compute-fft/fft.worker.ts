@@ -13,6 +13,7 @@ import { runStft } from './stft-pass.ts';
 const registry = createFftKernels();
 let loaded: LoadedPeers = {};
 let runners: Partial<Record<FftImpl, { runner: Runner; reps: number }>> = {};
+let blockMinMs = 25;
 
 function oursRunner(plan: FftPlan, spec: FftCase, input: Float64Array): Runner {
   const data: FloatArray =
@@ -87,6 +88,7 @@ const api: FftWorkerApi = {
   },
   async prepareCase(spec, peers, minBlockMs) {
     release();
+    blockMinMs = minBlockMs;
     const random = new Random(0x5eed + spec.n);
     const length = spec.kind === 'real' ? spec.n : 2 * spec.n;
     const input = new Float64Array(length);
@@ -135,7 +137,17 @@ const api: FftWorkerApi = {
   time(impl) {
     const entry = runners[impl];
     if (entry === undefined) return Promise.reject(new Error(`${impl} is not prepared`));
-    return Promise.resolve((blockMs(entry.runner, entry.reps) * 1000) / entry.reps);
+    // Batches of the calibrated size until the block lasts minBlockMs (calibration on a busy
+    // moment may have sized a batch short).
+    const began = performance.now();
+    let ms: number;
+    let transforms = 0;
+    do {
+      for (let i = 0; i < entry.reps; i++) entry.runner.run();
+      transforms += entry.reps;
+      ms = performance.now() - began;
+    } while (ms < blockMinMs);
+    return Promise.resolve((ms * 1000) / transforms);
   },
   releaseCase() {
     release();

@@ -55,7 +55,10 @@ export interface FftWorkerApi {
    * least `minBlockMs`.
    */
   prepareCase(spec: FftCase, peers: FftPeer[], minBlockMs: number): Promise<PreparedCase>;
-  /** One timed block of the prepared case: microseconds per transform. */
+  /**
+   * One timed block of the prepared case (batches of the calibrated size until it lasts
+   * minBlockMs): microseconds per transform.
+   */
   time(impl: FftImpl): Promise<number>;
   /** Frees the prepared case's plans and buffers. */
   releaseCase(): Promise<void>;

@@ -34,6 +34,7 @@ const call = pageCaller<PageApi>(pageApiKey);
 
 const STFT_CHUNK = 2 ** 18;
 const SCIPY_BLOCK = 2 ** 22;
+const STFT_BINS = 513;
 
 interface PeerInfo {
   package: string;
@@ -106,8 +107,8 @@ async function fftCaseRows(
     );
     row.target = info.ratio === null || row.peerValue === null ? null : row.peerValue / info.ratio;
     ctx.log(
-      `${row.case}: ${row.value.toPrecision(4)} µs (${backend}, ${String(prepared.reps.ours)} reps) vs ` +
-        `${peer} ${(row.peerValue ?? 0).toPrecision(4)} µs (${String(prepared.reps[peer])} reps), ` +
+      `${row.case}: ${row.value.toPrecision(4)} µs (${backend}, batches of ${String(prepared.reps.ours)}) vs ` +
+        `${peer} ${(row.peerValue ?? 0).toPrecision(4)} µs (batches of ${String(prepared.reps[peer])}), ` +
         `ratio ${(row.ratio ?? 0).toFixed(3)}${info.ratio === null ? '' : ` (target ≥ ${String(info.ratio)})`}, ` +
         `output vs ours ${(prepared.errors[peer] ?? 0).toExponential(1)}`,
     );
@@ -180,7 +181,8 @@ async function stftRow(ctx: BenchContext, page: Page): Promise<BenchResult> {
   ctx.log(
     `${row.case}: ${row.value.toFixed(3)} s = ${mbPerS(row.value).toFixed(0)} MB/s of float32 input ` +
       `(${backend}) vs scipy ${(row.peerValue ?? 0).toFixed(3)} s = ${mbPerS(row.peerValue ?? 1).toFixed(0)} MB/s, ` +
-      `ratio ${(row.ratio ?? 0).toFixed(3)}`,
+      `ratio ${(row.ratio ?? 0).toFixed(3)}; ${String(reference.frames)} frames × ${String(STFT_BINS)} bins, ` +
+      `power checksum ${reference.checksum.toPrecision(10)} (scipy) vs ${(passes[0]?.checksum ?? 0).toPrecision(10)}`,
   );
   return row;
 }
