@@ -26,6 +26,7 @@ import { watchRendererMemory } from '../lib/renderer-memory.ts';
 import { pageCaller } from '../lib/page-api.ts';
 import { interleave, resultFrom } from '../lib/stats.ts';
 import type { BenchContext, BenchDefinition, BenchResult } from '../lib/types.ts';
+import { fftRows } from './compute/fft-rows.ts';
 import { type MinmaxMode, type PageApi, pageApiKey } from './compute/protocol.ts';
 import {
   type PageApi as StoredApi,
@@ -239,7 +240,7 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const page = await browser.newPage();
   const pageErrors = await openBenchPage(page, server.url, pageApiKey);
   ctx.noteBrowser(browserVersion(browser), await gpuAdapterOf(page));
-  const rows = await minmaxRows(ctx, page, work);
+  const rows = [...(await minmaxRows(ctx, page, work)), ...(await fftRows(ctx, browser, work))];
   if (pageErrors.length > 0)
     throw new Error(`errors on the benchmark page: ${pageErrors.join('; ')}`);
   await page.close();
@@ -254,6 +255,10 @@ export const compute: BenchDefinition = {
     'minmax/w1024: windowed min+max, window 1024, over 1 GiB float32 already in a shared WebAssembly memory (wasm: SIMD128 pmin/pmax, ' +
     'NaN-safe by operand order; copyin: each 1 MiB copied into wasm memory first; js: the reference kernel, which also computes mean and count), ' +
     'vs a C loop built with gcc -O3 -march=native -ffast-math, numpy fmin/fmax.reduce on reshape(-1, 1024), a plain JS loop, or one worker. ' +
-    'GB = 10^9 B of input.',
+    'GB = 10^9 B of input. minmax/stored: the same statistics over a 4 GiB signal recorded in IndexedDB, run by the app worker pool ' +
+    '(1 and 2 workers) vs reading the same chunks without computing, with the peak renderer RSS. fft/{r2c,c2c}/{f32,f64}/N: µs per ' +
+    'forward transform of planOn(createFftKernels()) (pffft-wasm SIMD for float32 sizes it takes, own js otherwise; copies in and out ' +
+    'included) vs raw pffft-wasm, kissfft-wasm (on buffers already in their memory) and fft.js. stft/1e8: Hann 1024/512 over 10^8 ' +
+    'float32 samples in a worker (s) vs scipy.signal.stft in blocks.',
   run,
 };
