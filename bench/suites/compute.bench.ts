@@ -5,7 +5,10 @@
 //   loop compiled here with gcc -O3 -march=native -ffast-math (the machine's ceiling; without
 //   -ffast-math gcc does not vectorise the min/max reduction), numpy's fmin/fmax reductions
 //   (python3, OpenBLAS variables unset), a plain JS loop, and one worker against two.
-// --quick: 64 MiB, two rounds.
+// - minmax/stored-4GiB/…: the same statistics over a signal recorded in IndexedDB, run by the
+//   app's worker pool, against reading the chunks without computing; peak renderer RSS.
+// - fft/…, stft/1e8: see ./compute/fft-rows.ts.
+// --quick: 64 MiB (256 MiB stored), two rounds; a minute.
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
