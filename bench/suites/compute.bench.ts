@@ -25,12 +25,12 @@ import {
   tempDir,
 } from '../lib/browser.ts';
 import { startLineServer } from '../lib/line-server.ts';
-import { watchRendererMemory } from '../lib/renderer-memory.ts';
 import { pageCaller } from '../lib/page-api.ts';
 import { interleave, resultFrom } from '../lib/stats.ts';
 import type { BenchContext, BenchDefinition, BenchResult } from '../lib/types.ts';
 import { fftRows } from './compute/fft-rows.ts';
 import { type MinmaxMode, type PageApi, pageApiKey } from './compute/protocol.ts';
+import { rendererPids, sampleRss } from './storage/rss.ts';
 import {
   type PageApi as StoredApi,
   pageApiKey as storedApiKey,
@@ -179,9 +179,10 @@ async function storedRows(ctx: BenchContext, work: string): Promise<BenchResult[
   await stored(page, 'compute', 1); // warm-up: the pool measures its backends once (cached)
   const peaks: number[] = [];
   const computeMs = (workers: number) => async () => {
-    const watch = watchRendererMemory(profile);
+    // Dedicated workers live in the page's renderer process: its RSS holds the whole job.
+    const sampler = sampleRss(await rendererPids(profile), 50);
     const run = await stored(page, 'compute', workers);
-    peaks.push(await watch.stop());
+    peaks.push((await sampler.stop()).peakBytes);
     if (run.windows !== Math.ceil(bytes / 4 / WINDOW))
       throw new Error(`${String(run.windows)} windows`);
     ctx.log(
