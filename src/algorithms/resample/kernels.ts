@@ -3,6 +3,7 @@
 // position and the trailing zeros, so a kernel never carries state.
 import { createKernelRegistry, type KernelRegistry } from '../registry.ts';
 import type { BackendName, FloatArray } from '../types.ts';
+import { createWasmPolyphaseKernel } from './wasm/kernel.ts';
 
 export interface PolyphaseKernel {
   readonly backend: BackendName;
@@ -48,6 +49,7 @@ export const jsPolyphaseKernel: PolyphaseKernel = {
 
 export function createPolyphaseKernels(): KernelRegistry<PolyphaseKernel> {
   const registry = createKernelRegistry<PolyphaseKernel>();
+  registry.register({ backend: 'wasm', create: () => createWasmPolyphaseKernel() });
   registry.register({ backend: 'js', create: () => jsPolyphaseKernel });
   return registry;
 }

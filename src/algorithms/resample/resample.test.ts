@@ -11,14 +11,17 @@ import {
 } from '../types.ts';
 import fixture from './fixtures/resample.json' with { type: 'json' };
 import {
+  createPolyphaseKernels,
   decimate,
   firwin,
   limitDenominator,
   resampleParams,
   resamplePoly,
   type FirWindow,
+  type PolyphaseKernel,
   type PolyphaseState,
 } from './index.ts';
+import { finishPolyphase, updatePolyphase } from './polyphase.ts';
 
 interface ResampleCase {
   name: string;
@@ -47,25 +50,42 @@ function algorithmOf(testCase: ResampleCase): Resampler {
   return testCase.algorithm === 'decimate' ? decimate : resamplePoly;
 }
 
-/** Streams `values` in chunks of `chunk` samples, as a worker does. */
+/**
+ * Streams `values` in chunks of `chunk` samples, as a worker does: through the algorithm's own
+ * update/finish (the js kernel), or through the polyphase core on `kernel`.
+ */
 function stream(
   algorithm: Resampler,
   params: unknown,
   dtype: FloatDtype,
   values: FloatArray,
   chunk: number,
+  kernel?: PolyphaseKernel,
 ) {
   const state = algorithm.init(algorithm.params(params), dtype);
   const parts: FloatArray[] = [];
-  for (let at = 0; at < values.length; at += chunk)
-    parts.push(algorithm.update(state, values.subarray(at, at + chunk)));
-  parts.push(algorithm.finish(state));
+  for (let at = 0; at < values.length; at += chunk) {
+    const part = values.subarray(at, at + chunk);
+    parts.push(
+      kernel === undefined ? algorithm.update(state, part) : updatePolyphase(state, part, kernel),
+    );
+  }
+  parts.push(kernel === undefined ? algorithm.finish(state) : finishPolyphase(state, kernel));
   return concatArrays(dtype, parts);
 }
 
-function runCase(testCase: ResampleCase, chunk: number): FloatArray {
-  return stream(algorithmOf(testCase), testCase.params, testCase.dtype, inputOf(testCase), chunk);
+function runCase(testCase: ResampleCase, chunk: number, kernel?: PolyphaseKernel): FloatArray {
+  return stream(
+    algorithmOf(testCase),
+    testCase.params,
+    testCase.dtype,
+    inputOf(testCase),
+    chunk,
+    kernel,
+  );
 }
+
+const wasmKernel = createPolyphaseKernels().get('wasm');
 
 runCaseTable<ResampleCase>({
   algorithm: 'resample',
@@ -79,7 +99,24 @@ runCaseTable<ResampleCase>({
       tolerance: { float32: 1e-6, float64: 1e-14 },
       run: (testCase) => Promise.resolve({ y: runCase(testCase, 1000) }),
     },
+    {
+      backend: 'wasm',
+      // The js kernel's float64 products, summed over SIMD lanes in another order
+      // (wasm/polyphase.wat): a few float64 ulps per output, so the js row's tolerances hold.
+      tolerance: { float32: 1e-6, float64: 1e-14 },
+      run: async (testCase) => ({ y: runCase(testCase, 1000, await wasmKernel) }),
+    },
   ],
+  unavailable: async (backend) => {
+    if (backend !== 'wasm') return undefined;
+    try {
+      await wasmKernel;
+      return undefined;
+    } catch (error) {
+      if (isAlgorithmError(error, 'unavailable')) return error.message;
+      throw error;
+    }
+  },
 });
 
 describe('resample streaming', () => {
