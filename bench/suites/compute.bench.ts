@@ -157,7 +157,7 @@ async function minmaxRows(ctx: BenchContext, page: Page, work: string): Promise<
  */
 async function storedRows(ctx: BenchContext, work: string): Promise<BenchResult[]> {
   const bytes = ctx.quick ? 256 * 2 ** 20 : 4 * 2 ** 30;
-  const rounds = ctx.quick ? 1 : 3;
+  const rounds = ctx.quick ? 1 : 2;
   const label = ctx.quick ? '256MiB' : '4GiB';
   const dist = await bundlePage(storedHere, path.join(work, 'stored'));
   const server = await serveStatic(ctx, dist);
