@@ -1,0 +1,321 @@
+/// <reference types="@webgpu/types" />
+// The STFT's batch step on WebGPU, float32, nfft a power of two, detrend off: per submission
+// one upload of the samples, then a chain of passes with no readback in between — pack
+// (window × samples, zero padding to nfft, as complex), the batched Stockham FFT's log2(nfft)
+// stages (gpu/fft's shader and twiddles), and for the one-sided spectrum a pass that keeps
+// the first nfft/2+1 bins — and one readback. scipy's scale (1/Σw, or 1/√(fs·Σw²)) is folded
+// into the window in float64 before it is rounded to float32, as stft.ts folds it: one
+// rounding fewer than a separate scaling pass, and no pass at all for two-sided output.
+//
+// More frames than one binding holds (samples, FFT buffers or output) are split into several
+// submissions; a single frame larger than a binding → unavailable (the js kernel takes it).
+// Frames holding NaN or ±Infinity are computed by the fallback kernel (WGSL may assume
+// finite values, and the FFT's shader is not NaN-safe): their samples go to the GPU as zeros
+// and the fallback's frames overwrite those results — stft.ts's NaN rule, exactly.
+import { AlgorithmError, badRequest } from '../../errors.ts';
+import {
+  createBuffer,
+  elementsPerBinding,
+  stageReadback,
+  uploadBuffer,
+  Usage,
+  withErrorScopes,
+} from '../../gpu/buffers.ts';
+import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../../gpu/device.ts';
+import { twiddleTable } from '../../gpu/fft/fft.ts';
+import { FFT_PARAMS_BYTES, FFT_WORKGROUP, fftStageShader } from '../../gpu/fft/shader.ts';
+import type { FloatDtype } from '../../types.ts';
+import type { StftKernel } from '../stft-kernels.ts';
+import type { StftParams } from '../stft.ts';
+import { getWindow } from '../windows.ts';
+import { binsShader, packShader, STFT_PARAMS_BYTES, STFT_WORKGROUP } from './shader.ts';
+
+export interface WebgpuStftKernel extends StftKernel {
+  readonly context: GpuContext;
+  /** Submissions so far (one per piece of frames that fits the bindings); shows the splits. */
+  readonly stats: Readonly<{ submits: number }>;
+  /** The device in use: a fallback adapter's (SwiftShader's) timings are no speed figure. */
+  device(): Promise<AcquiredDevice>;
+}
+
+interface Pipelines {
+  pack: GPUComputePipeline;
+  stage: GPUComputePipeline;
+  bins: GPUComputePipeline;
+}
+
+const pipelineCache = new WeakMap<GPUDevice, Promise<Pipelines>>();
+
+function compile(device: GPUDevice, code: string, entryPoint: string): Promise<GPUComputePipeline> {
+  const module = device.createShaderModule({ code, label: `stft ${entryPoint}` });
+  return device
+    .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
+    .catch((error: unknown) => {
+      throw new AlgorithmError(
+        'unavailable',
+        `webgpu: stft ${entryPoint} shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+}
+
+function pipelinesFor(device: GPUDevice): Promise<Pipelines> {
+  let pipelines = pipelineCache.get(device);
+  if (pipelines === undefined) {
+    pipelines = Promise.all([
+      compile(device, packShader, 'pack'),
+      compile(device, fftStageShader, 'stage'),
+      compile(device, binsShader, 'bins'),
+    ]).then(([pack, stage, bins]) => ({ pack, stage, bins }));
+    pipelineCache.set(device, pipelines);
+  }
+  return pipelines;
+}
+
+/** Why the GPU kernel does not take these params (the registry's caller then runs js). */
+export function webgpuStftRefusal(params: StftParams, dtype: FloatDtype): string | undefined {
+  const nfft = params.nfft ?? params.nperseg;
+  if (dtype !== 'float32') return 'WebGPU has no float64 (WGSL has no f64 type)';
+  if ((nfft & (nfft - 1)) !== 0)
+    return `nfft ${nfft} is not a power of two (the GPU FFT is radix-2)`;
+  if (params.detrend !== false) return 'detrend "constant" is not done on the GPU';
+  return undefined;
+}
+
+/** The window with scipy's stft scale folded in (float64, then rounded once to float32). */
+function scaledWindow(params: StftParams): Float32Array {
+  const window = getWindow(params.window, params.nperseg);
+  let sum = 0;
+  let squares = 0;
+  for (const w of window) {
+    sum += w;
+    squares += w * w;
+  }
+  const scale = params.scaling === 'spectrum' ? 1 / sum : 1 / Math.sqrt(params.fs * squares);
+  return Float32Array.from(window, (w) => w * scale);
+}
+
+interface Shape {
+  nperseg: number;
+  step: number;
+  nfft: number;
+  bins: number;
+}
+
+function uniform(device: GPUDevice, words: number[], bytes: number, label: string): GPUBuffer {
+  const data = new ArrayBuffer(bytes);
+  new Uint32Array(data, 0, words.length).set(words);
+  return uploadBuffer(device, new Uint8Array(data), Usage.UNIFORM, label);
+}
+
+/** One submission: upload `samples`, pack, FFT stages, keep bins, read back `frames` frames. */
+async function runPiece(
+  acquired: AcquiredDevice,
+  pipelines: Pipelines,
+  samples: Float32Array,
+  window: Float32Array,
+  twiddles: Float32Array,
+  frames: number,
+  shape: Shape,
+): Promise<Float32Array> {
+  const { device, limits } = acquired;
+  const { nperseg, step, nfft, bins } = shape;
+  const groupsFor = (total: number, size: number) =>
+    Math.max(1, Math.min(Math.ceil(total / size), limits.maxComputeWorkgroupsPerDimension));
+  return withErrorScopes(device, 'stft', async () => {
+    const buffers: GPUBuffer[] = [];
+    const track = (buffer: GPUBuffer) => {
+      buffers.push(buffer);
+      return buffer;
+    };
+    try {
+      const complexBytes = frames * nfft * 8;
+      const usage = Usage.STORAGE | Usage.COPY_SRC;
+      const input = track(uploadBuffer(device, samples, Usage.STORAGE, 'stft samples'));
+      const weights = track(uploadBuffer(device, window, Usage.STORAGE, 'stft window'));
+      const table = track(uploadBuffer(device, twiddles, Usage.STORAGE, 'stft twiddles'));
+      const ping = track(createBuffer(device, complexBytes, usage, 'stft ping'));
+      const pong = track(createBuffer(device, complexBytes, usage, 'stft pong'));
+      const encoder = device.createCommandEncoder({ label: 'stft' });
+      const dispatch = (
+        pipeline: GPUComputePipeline,
+        resources: GPUBuffer[],
+        groups: number,
+        label: string,
+      ) => {
+        const bindGroup = device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
+        });
+        const pass = encoder.beginComputePass({ label });
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(groups);
+        pass.end();
+      };
+
+      const packed = frames * nfft;
+      const packGroups = groupsFor(packed, STFT_WORKGROUP);
+      const packParams = [frames, nfft, nperseg, step, packed, packGroups];
+      const packUniform = track(uniform(device, packParams, STFT_PARAMS_BYTES, 'stft pack'));
+      dispatch(pipelines.pack, [packUniform, input, weights, ping], packGroups, 'stft pack');
+
+      let [source, target] = [ping, pong];
+      const butterflies = (frames * nfft) / 2;
+      const fftGroups = groupsFor(butterflies, FFT_WORKGROUP);
+      for (let ns = 1; ns < nfft; ns *= 2) {
+        // The FFT shader's params: n, ns, stride, total, groups, then sign 1.0 and scale 1.0.
+        const words = [nfft, ns, nfft / (2 * ns), butterflies, fftGroups];
+        const data = new ArrayBuffer(FFT_PARAMS_BYTES);
+        new Uint32Array(data, 0, 5).set(words);
+        new Float32Array(data, 20, 2).set([1, 1]);
+        const stageUniform = track(
+          uploadBuffer(device, new Uint8Array(data), Usage.UNIFORM, 'stft fft stage'),
+        );
+        dispatch(pipelines.stage, [stageUniform, source, target, table], fftGroups, 'stft fft');
+        [source, target] = [target, source];
+      }
+
+      let result = source;
+      if (bins < nfft) {
+        const kept = frames * bins;
+        const binGroups = groupsFor(kept, STFT_WORKGROUP);
+        const binParams = [frames, nfft, bins, step, kept, binGroups];
+        const binUniform = track(uniform(device, binParams, STFT_PARAMS_BYTES, 'stft bins'));
+        result = track(createBuffer(device, kept * 8, usage, 'stft bins'));
+        dispatch(pipelines.bins, [binUniform, source, result], binGroups, 'stft bins');
+      }
+      const readback = stageReadback(device, encoder, [
+        { buffer: result, bytes: frames * bins * 8 },
+      ]);
+      device.queue.submit([encoder.finish()]);
+      const [data] = await readback.read();
+      return new Float32Array(data as ArrayBuffer);
+    } finally {
+      for (const buffer of buffers) buffer.destroy();
+    }
+  });
+}
+
+/** Frames per submission under the device's (or the injected) binding limits. */
+export function framesPerSubmission(acquired: AcquiredDevice, shape: Shape): number {
+  const complex = elementsPerBinding(acquired.limits, 8);
+  const samples = elementsPerBinding(acquired.limits, 4);
+  if (shape.nfft > complex || shape.nperseg > samples) {
+    throw new AlgorithmError(
+      'unavailable',
+      `stft on webgpu: a frame of nfft ${shape.nfft} exceeds one GPU binding here`,
+    );
+  }
+  return Math.min(
+    Math.floor(complex / shape.nfft),
+    Math.floor((samples - shape.nperseg) / shape.step) + 1,
+  );
+}
+
+/**
+ * Marks the frames holding a NaN or ±Infinity sample; returns them (empty when none) and the
+ * samples with those values zeroed (the block itself when none).
+ */
+function nonFiniteFrames(
+  block: Float32Array,
+  frames: number,
+  shape: Shape,
+): { bad: number[]; clean: Float32Array } {
+  let marks: Uint8Array | undefined;
+  let clean = block;
+  for (let j = 0; j < block.length; j++) {
+    const value = block[j] as number;
+    // x − x is 0 for finite x and NaN for NaN or ±Infinity.
+    if (value - value === 0) continue;
+    if (marks === undefined) {
+      marks = new Uint8Array(frames);
+      clean = Float32Array.from(block);
+    }
+    clean[j] = 0;
+    const first = Math.max(0, Math.ceil((j - shape.nperseg + 1) / shape.step));
+    const last = Math.min(frames - 1, Math.floor(j / shape.step));
+    for (let f = first; f <= last; f++) marks[f] = 1;
+  }
+  const bad: number[] = [];
+  if (marks !== undefined) marks.forEach((mark, f) => mark === 1 && bad.push(f));
+  return { bad, clean };
+}
+
+/**
+ * `fallback` (the js kernel) computes the frames that hold non-finite samples. Acquires the
+ * device and compiles the shaders now: a backend that cannot run says so when created.
+ */
+export async function createWebgpuStftKernel(
+  gpu: GPU | null | undefined,
+  fallback: StftKernel,
+  options: GpuContextOptions = {},
+): Promise<WebgpuStftKernel> {
+  const context = new GpuContext(gpu, options);
+  const stats = { submits: 0 };
+  await pipelinesFor((await context.acquire()).device);
+  const tables = new Map<number, Float32Array>();
+  const twiddlesOf = (n: number) => {
+    let table = tables.get(n);
+    if (table === undefined) {
+      table = twiddleTable(n);
+      tables.set(n, table);
+    }
+    return table;
+  };
+
+  return {
+    backend: 'webgpu',
+    dtypes: ['float32'],
+    context,
+    stats,
+    device: () => context.acquire(),
+    refusal: (params, dtype) => webgpuStftRefusal(params, dtype),
+    async frames(block, params, out, at = 0) {
+      const refusal = webgpuStftRefusal(
+        params,
+        block instanceof Float32Array ? 'float32' : 'float64',
+      );
+      if (refusal !== undefined) throw new AlgorithmError('unavailable', `stft: ${refusal}`);
+      const samples = block as Float32Array;
+      const nfft = params.nfft ?? params.nperseg;
+      const shape: Shape = {
+        nperseg: params.nperseg,
+        step: params.nperseg - params.noverlap,
+        nfft,
+        bins: params.onesided ? Math.floor(nfft / 2) + 1 : nfft,
+      };
+      const frames =
+        samples.length < shape.nperseg
+          ? 0
+          : Math.floor((samples.length - shape.nperseg) / shape.step) + 1;
+      const stride = 2 * shape.bins;
+      if (!Number.isInteger(at) || at < 0) throw badRequest('stft: at must be an integer ≥ 0');
+      if (out.length < (at + frames) * stride) {
+        throw badRequest(
+          `stft: output holds ${out.length} numbers, ${(at + frames) * stride} needed`,
+        );
+      }
+      if (frames === 0) return 0;
+      const { bad, clean } = nonFiniteFrames(samples, frames, shape);
+      const window = scaledWindow(params);
+      const twiddles = twiddlesOf(nfft);
+      await context.run(async (acquired) => {
+        const pipelines = await pipelinesFor(acquired.device);
+        const perPiece = framesPerSubmission(acquired, shape);
+        for (let first = 0; first < frames; first += perPiece) {
+          const count = Math.min(perPiece, frames - first);
+          const start = first * shape.step;
+          const piece = clean.subarray(start, start + (count - 1) * shape.step + shape.nperseg);
+          const data = await runPiece(acquired, pipelines, piece, window, twiddles, count, shape);
+          stats.submits++;
+          out.set(data, (at + first) * stride);
+        }
+      });
+      for (const f of bad) {
+        const start = f * shape.step;
+        await fallback.frames(samples.subarray(start, start + shape.nperseg), params, out, at + f);
+      }
+      return frames;
+    },
+  };
+}
