@@ -1,7 +1,7 @@
 // The FFT's public surface: js plans for every size and dtype, and a kernel registry that adds
 // pffft's wasm build for the sizes it takes. See plan.ts for conventions and the NaN rule.
 export { fftPlan, MAX_FFT_SIZE } from './plan.ts';
-export type { FftKind, FftPlan, FftPlanOptions } from './plan.ts';
+export type { FftKind, FftPlan, FftPlanOptions, FftWasmBuffers } from './plan.ts';
 export { createFftKernels, createPffftKernel, jsFftKernel, planOn } from './kernels.ts';
 export type { FftKernel } from './kernels.ts';
 export type { PffftModuleOptions } from './pffft-types.ts';

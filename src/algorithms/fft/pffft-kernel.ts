@@ -4,8 +4,18 @@
 // `dispose` (of a plan or of the whole kernel) frees them. pffft's ordered real layout packs
 // bin N/2 into bin 0's imaginary slot; the plan moves it to numpy's N/2+1 bins and scales the
 // inverse by 1/n (pffft is unscaled both ways), so results match the js plans' conventions.
+//
+// Per call cost is what the transform needs and no more (at N = 1024 pffft itself takes about
+// a microsecond, so views made per call showed): the typed-array views of the plan's buffers
+// are made once and again only when the memory grows (its ArrayBuffer changes, detaching the
+// old views); a call is one `set` in, the transform, one `set` out. The input and output
+// buffers hold n + 2 floats for real plans, so bin N/2 is moved inside wasm memory with three
+// stores and the spectrum leaves in numpy's layout in one copy (and the inverse's input comes
+// in in one copy, then bin N/2 goes back to slot 1). `wasmBuffers` hands those views to
+// batched callers, who then skip both copies; `forward` also skips a copy when it is given
+// them.
 import { AlgorithmError } from '../errors.ts';
-import type { FftPlan, FftPlanOptions } from './plan.ts';
+import type { FftPlan, FftPlanOptions, FftWasmBuffers } from './plan.ts';
 import { checkArrays, checkPlanOptions } from './plan.ts';
 import type { PffftModule } from './pffft-types.ts';
 import { smoothFactors } from './stockham.ts';
@@ -30,6 +40,21 @@ interface Allocation {
   buffers: number[];
 }
 
+function staleBuffers(): AlgorithmError {
+  return new AlgorithmError(
+    'bad_request',
+    'fft: wasmBuffers read before the wasm memory grew (its views are detached); read plan.wasmBuffers again',
+  );
+}
+
+const disposedBuffers: FftWasmBuffers = {
+  input: new Float32Array(0),
+  output: new Float32Array(0),
+  run() {
+    throw new AlgorithmError('bad_request', 'fft: plan was disposed');
+  },
+};
+
 export interface PffftPlans {
   plan(n: number, options: FftPlanOptions): FftPlan;
   dispose(): void;
@@ -48,14 +73,16 @@ export function createPffftPlans(module: PffftModule): PffftPlans {
   function build(n: number, options: FftPlanOptions, key: string): FftPlan {
     const real = options.kind === 'real';
     const floats = real ? n : 2 * n;
+    const bins = real ? 2 * (n / 2 + 1) : 2 * n;
     const allocation: Allocation = {
       setup: module._pffft_new_setup(n, real ? REAL : COMPLEX),
       buffers: [],
     };
     if (allocation.setup === 0)
       throw new AlgorithmError('unavailable', `pffft: no setup for n = ${n}`);
-    for (let i = 0; i < 3; i++) {
-      const pointer = module._pffft_aligned_malloc(4 * floats);
+    // In and out hold `bins` floats (n + 2 for real plans; +4 keeps 16-byte multiples).
+    for (const size of [floats + 4, floats + 4, floats]) {
+      const pointer = module._pffft_aligned_malloc(4 * size);
       if (pointer === 0) {
         free(allocation);
         throw new AlgorithmError('payload_too_large', `pffft: no wasm memory for n = ${n}`);
@@ -63,18 +90,60 @@ export function createPffftPlans(module: PffftModule): PffftPlans {
       allocation.buffers.push(pointer);
     }
     const [inPtr = 0, outPtr = 0, workPtr = 0] = allocation.buffers;
-    const bins = real ? 2 * (n / 2 + 1) : 2 * n;
-    const at = inPtr >> 2;
-    const outAt = outPtr >> 2;
     const scale = 1 / n;
 
-    function transform(direction: number): Float32Array {
-      module._pffft_transform_ordered(allocation.setup, inPtr, outPtr, workPtr, direction);
-      // Read the heap after the call: the memory may have grown (new buffer, new view).
-      return module.HEAPF32.subarray(outAt, outAt + floats);
+    interface Views {
+      buffer: ArrayBufferLike;
+      /** The input buffer: `floats` (time-domain) and `bins` (frequency-domain) floats. */
+      time: Float32Array;
+      spectrum: Float32Array;
+      /** The output buffer, likewise. */
+      out: Float32Array;
+      outTime: Float32Array;
+      io: FftWasmBuffers;
     }
+    let views: Views | undefined;
+
     function alive(): void {
       if (allocation.setup === 0) throw new AlgorithmError('bad_request', 'fft: plan was disposed');
+    }
+    /** The plan's views of the memory as it is now (made again after a growth). */
+    function current(): Views {
+      alive();
+      const buffer = module.HEAPF32.buffer;
+      if (views === undefined || views.buffer !== buffer) views = makeViews(buffer);
+      return views;
+    }
+    function makeViews(buffer: ArrayBufferLike): Views {
+      const time = new Float32Array(buffer, inPtr, floats);
+      const out = new Float32Array(buffer, outPtr, bins);
+      const made: Views = {
+        buffer,
+        time,
+        spectrum: new Float32Array(buffer, inPtr, bins),
+        out,
+        outTime: new Float32Array(buffer, outPtr, floats),
+        io: {
+          input: time,
+          output: out,
+          run() {
+            // Views read before a growth are detached (length 0): writes to them were lost.
+            if (current() !== made) throw staleBuffers();
+            forward(made);
+          },
+        },
+      };
+      return made;
+    }
+    /** Forward transform of the input buffer into the output buffer, in numpy's layout. */
+    function forward(at: Views): void {
+      module._pffft_transform_ordered(allocation.setup, inPtr, outPtr, workPtr, FORWARD);
+      if (real) {
+        const z = at.out;
+        z[n] = z[1] as number;
+        z[1] = 0;
+        z[n + 1] = 0;
+      }
     }
 
     const plan: FftPlan = {
@@ -82,41 +151,36 @@ export function createPffftPlans(module: PffftModule): PffftPlans {
       kind: options.kind,
       dtype: 'float32',
       backend: 'wasm',
-      timeLength: real ? n : 2 * n,
+      timeLength: floats,
       frequencyLength: bins,
+      // A getter that never throws (inspectors and spreads read it): a disposed plan's buffers
+      // are empty and refuse `run()`.
+      get wasmBuffers(): FftWasmBuffers {
+        return allocation.setup === 0 ? disposedBuffers : current().io;
+      },
       forward(input, output) {
-        alive();
-        const out = checkArrays('forward', 'float32', input, plan.timeLength, output, bins);
-        module.HEAPF32.set(input, at);
-        const z = transform(FORWARD);
-        if (!real) {
-          out.set(z);
-          return out;
-        }
-        out.set(z.subarray(2), 2);
-        out[0] = z[0] as number;
-        out[1] = 0;
-        out[n] = z[1] as number;
-        out[n + 1] = 0;
+        const at = current();
+        const out = checkArrays('forward', 'float32', input, floats, output, bins);
+        if (input !== at.time) at.time.set(input);
+        forward(at);
+        if (out !== at.out) out.set(at.out);
         return out;
       },
       inverse(input, output) {
-        alive();
-        const out = checkArrays('inverse', 'float32', input, bins, output, plan.timeLength);
-        const heap = module.HEAPF32;
-        if (real) {
-          heap.set(input.subarray(2, n), at + 2);
-          heap[at] = input[0] as number;
-          heap[at + 1] = input[n] as number;
-        } else {
-          heap.set(input, at);
-        }
-        const z = transform(BACKWARD);
+        const at = current();
+        const out = checkArrays('inverse', 'float32', input, bins, output, floats);
+        // Real: numpy's n + 2 floats in, then Re X[N/2] into slot 1, where pffft reads it (the
+        // imaginary parts of bins 0 and N/2 are ignored, as numpy's irfft does).
+        at.spectrum.set(input);
+        if (real) at.spectrum[1] = at.spectrum[n] as number;
+        module._pffft_transform_ordered(allocation.setup, inPtr, outPtr, workPtr, BACKWARD);
+        const z = at.outTime;
         for (let i = 0; i < floats; i++) out[i] = (z[i] as number) * scale;
         return out;
       },
       dispose() {
         free(allocation);
+        views = undefined;
         live.delete(key);
       },
     };

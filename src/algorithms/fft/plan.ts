@@ -38,11 +38,30 @@ export interface FftPlan {
   /** Frequency → time, scaled by 1/n. */
   inverse(input: FloatArray, output?: FloatArray): FloatArray;
   /**
+   * Zero-copy access for batched callers (wasm plans only; undefined on js plans): views of
+   * the plan's own buffers in pffft's memory. Fill `input`, call `run()` (the forward
+   * transform), read `output` in the same layout `forward` returns. Read the property again
+   * rather than keeping its views: a growth of the module's memory (another plan's allocation)
+   * detaches them, and `run()` on an object read before the growth throws. After `dispose`
+   * the property gives empty views whose `run()` throws.
+   */
+  readonly wasmBuffers?: FftWasmBuffers;
+  /**
    * Releases the plan: wasm memory for wasm plans; for js plans, drops it and its size's core
    * from the caches (a 2^27-point plan holds gigabytes), the garbage collector doing the rest.
    * A disposed js plan still works; a disposed wasm plan refuses calls.
    */
   dispose(): void;
+}
+
+/** A wasm plan's buffers, written and read in place (see `FftPlan.wasmBuffers`). */
+export interface FftWasmBuffers {
+  /** `timeLength` numbers: the next `run()`'s input (left as it is by the transform). */
+  readonly input: Float32Array;
+  /** `frequencyLength` numbers: the last `run()`'s spectrum, unscaled, numpy's layout. */
+  readonly output: Float32Array;
+  /** The forward transform of `input` into `output`. */
+  run(): void;
 }
 
 /** The largest transform: 2^27 points (a 2 GiB float64 complex work buffer pair). */
