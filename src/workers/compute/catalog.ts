@@ -14,6 +14,7 @@ import { windowed, windowedParams } from '../../algorithms/windowed/reference.ts
 import { updateWithKernel } from '../../algorithms/windowed/run.ts';
 import type { ComputeOutputs } from './jobs.ts';
 import { referenceEntries } from './reference-entries.ts';
+import { resampleEntries } from './resample-entries.ts';
 
 export interface Runner {
   /** The backend running now (js after a fall-back). */
@@ -108,7 +109,7 @@ export interface Catalog {
 
 export function createCatalog(options: CatalogOptions = {}): Catalog {
   const windowKernels = options.windowKernels ?? createWindowKernels();
-  const entries = [windowedEntry(windowKernels), ...referenceEntries()];
+  const entries = [windowedEntry(windowKernels), ...resampleEntries(), ...referenceEntries()];
   return { entries: new Map(entries.map((entry) => [entry.name, entry])), windowKernels };
 }
 

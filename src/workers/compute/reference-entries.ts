@@ -1,11 +1,9 @@
 // Catalog entries for the algorithms that run on their TypeScript reference (every backend
-// request but js or auto is refused as unavailable): spectra, resampling, robust statistics,
-// escalated max. Their outputs become named arrays: a typed array is `values`; an object's
-// typed-array fields keep their names; a Welch result adds `segments` = [averaged, skipped].
+// request but js or auto is refused as unavailable): spectra, robust statistics, escalated
+// max. Their outputs become named arrays: a typed array is `values`; an object's typed-array
+// fields keep their names; a Welch result adds `segments` = [averaged, skipped].
 import { escalatedMax } from '../../algorithms/escalated-max/reference.ts';
 import { AlgorithmError } from '../../algorithms/errors.ts';
-import { decimate } from '../../algorithms/resample/decimate.ts';
-import { resamplePoly } from '../../algorithms/resample/reference.ts';
 import { rollingMeanStd } from '../../algorithms/robust/meanStd.ts';
 import { rollingMedianMad } from '../../algorithms/robust/medianMad.ts';
 import { robustZScore } from '../../algorithms/robust/zscore.ts';
@@ -60,8 +58,6 @@ export function referenceEntries(): CatalogEntry[] {
   return [
     referenceEntry(welch),
     referenceEntry(stft),
-    referenceEntry(resamplePoly),
-    referenceEntry(decimate),
     referenceEntry(rollingMeanStd),
     referenceEntry(rollingMedianMad),
     referenceEntry(robustZScore),
