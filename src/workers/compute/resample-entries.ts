@@ -33,5 +33,5 @@ function polyphaseEntry(algorithm: Polyphase): CatalogEntry {
 }
 
 export function resampleEntries(): CatalogEntry[] {
-  return [polyphaseEntry(resamplePoly as Polyphase), polyphaseEntry(decimate as Polyphase)];
+  return [polyphaseEntry(resamplePoly), polyphaseEntry(decimate)];
 }
