@@ -49,12 +49,11 @@ export const jsStftKernel: StftKernel = {
   dtypes: ['float32', 'float64'],
   refusal: () => undefined,
   frames(block, params, out, at = 0) {
-    try {
+    // A throw in the executor rejects: errors reach the caller as a rejection, as on the GPU.
+    return new Promise((resolve) => {
       const state = stft.init({ ...params, boundary: null, padded: false }, dtypeOf(block));
-      return Promise.resolve(stftInto(state, block, out, at));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+      resolve(stftInto(state, block, out, at));
+    });
   },
 };
 
