@@ -7,14 +7,17 @@ export type FftDtype = 'float32' | 'float64';
 /**
  * - `ours`: `planOn(createFftKernels(), …)` (pffft's wasm for float32 sizes it takes, else js),
  *   through the plan's `forward(input, output)` (copies in and out of wasm memory included);
+ * - `ours-in-memory`: the same wasm plan through `plan.wasmBuffers.run()` on its input already
+ *   in pffft's memory, the spectrum left there (no copies: what pffft's own peer row does);
+ *   only where our plan is wasm;
  * - `pffft`: @echogarden/pffft-wasm/simd used directly, `_pffft_transform_ordered` on buffers
  *   already in its memory (float32 only);
  * - `fftjs`: npm fft.js, `realTransform`/`transform` on Float64Arrays (powers of two);
  * - `kissfft`: npm kissfft-wasm's module used directly, `_kiss_fftr`/`_kiss_fft` on buffers
  *   already in its memory (float32 only).
  */
-export type FftImpl = 'ours' | 'pffft' | 'fftjs' | 'kissfft';
-export type FftPeer = Exclude<FftImpl, 'ours'>;
+export type FftImpl = 'ours' | 'ours-in-memory' | 'pffft' | 'fftjs' | 'kissfft';
+export type FftPeer = Exclude<FftImpl, 'ours' | 'ours-in-memory'>;
 
 export interface FftCase {
   kind: FftKind;
@@ -29,8 +32,10 @@ export interface PreparedCase {
   peers: FftPeer[];
   /** Why each peer asked for does not run this case. */
   skipped: Partial<Record<FftPeer, string>>;
-  /** ‖peer − ours‖₂ / ‖ours‖₂ over the bins 0…n/2 (real) or all bins (complex). */
-  errors: Partial<Record<FftPeer, number>>;
+  /** Whether `ours-in-memory` runs this case (our plan is wasm). */
+  inMemory: boolean;
+  /** ‖x − ours‖₂ / ‖ours‖₂ over the bins 0…n/2 (real) or all bins (complex). */
+  errors: Partial<Record<Exclude<FftImpl, 'ours'>, number>>;
   /** Transforms per timed block, per implementation. */
   reps: Partial<Record<FftImpl, number>>;
 }

@@ -6,6 +6,9 @@
 //   directly on buffers already in their memory (float32 only), fft.js on Float64Arrays. Same
 //   pseudo-random input for all; each peer's output checked against ours once (norm-wise,
 //   1e-4 float32, 1e-10 float64). A timed block repeats one transform for ≥ 25 ms.
+// - fft/{r2c,c2c}/f32/N…/in-memory/vs-pffft: the same, ours through the wasm plan's
+//   zero-copy `wasmBuffers.run()` on input already in pffft's memory (no copy in or out, as
+//   the pffft peer runs), where our plan is wasm; its spectrum must equal forward()'s exactly.
 // - stft/1e8: Hann 1024/512, fs 1, one-sided, over 10^8 float32 samples made chunk by chunk
 //   (2^18) in the worker, stftInto on our float32 plan, each frame's power summed (seconds);
 //   peer: scipy.signal.stft (python3) on the same samples in blocks of 2^22 (+512 overlap).
@@ -86,16 +89,16 @@ async function fftCaseRows(
   for (const [peer, why] of Object.entries(prepared.skipped))
     ctx.log(`${name}: no ${peer} row: ${why}`);
   const rows: BenchResult[] = [];
-  for (const peer of prepared.peers) {
+  const timeRow = async (ours: 'ours' | 'ours-in-memory', peer: FftPeer) => {
     const info = peerInfo[peer];
     const samples = await interleave(
       rounds,
-      () => call(page, 'time', 'ours'),
+      () => call(page, 'time', ours),
       () => call(page, 'time', peer),
     );
     const row = resultFrom(
       {
-        case: `${name}/vs-${peer}`,
+        case: `${name}${ours === 'ours' ? '' : '/in-memory'}/vs-${peer}`,
         metric: 'time_per_transform',
         unit: 'µs',
         direction: 'lower',
@@ -107,13 +110,16 @@ async function fftCaseRows(
     );
     row.target = info.ratio === null || row.peerValue === null ? null : row.peerValue / info.ratio;
     ctx.log(
-      `${row.case}: ${row.value.toPrecision(4)} µs (${backend}, batches of ${String(prepared.reps.ours)}) vs ` +
+      `${row.case}: ${row.value.toPrecision(4)} µs (${backend}, batches of ${String(prepared.reps[ours])}) vs ` +
         `${peer} ${(row.peerValue ?? 0).toPrecision(4)} µs (batches of ${String(prepared.reps[peer])}), ` +
         `ratio ${(row.ratio ?? 0).toFixed(3)}${info.ratio === null ? '' : ` (target ≥ ${String(info.ratio)})`}, ` +
         `output vs ours ${(prepared.errors[peer] ?? 0).toExponential(1)}`,
     );
     rows.push(row);
-  }
+  };
+  for (const peer of prepared.peers) await timeRow('ours', peer);
+  if (prepared.inMemory && prepared.peers.includes('pffft'))
+    await timeRow('ours-in-memory', 'pffft');
   await call(page, 'releaseCase');
   return rows;
 }
