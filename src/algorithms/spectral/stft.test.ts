@@ -94,6 +94,18 @@ describe('stft', () => {
     }
   });
 
+  it('gives two-sided frames after a one-sided run with the same window (setups keyed by both)', () => {
+    const input = Float64Array.from({ length: 64 }, (_, i) => Math.sin(i / 3) + (i % 5));
+    const run = (onesided: boolean) =>
+      stft.update(stft.init(stftParams({ nperseg: 16, noverlap: 8, onesided }), 'float64'), input);
+    const twoSidedFirst = run(false);
+    const oneSided = run(true);
+    const twoSidedAfter = run(false);
+    expect(oneSided.bins).toBe(9);
+    expect(twoSidedAfter.bins).toBe(16);
+    expect([...twoSidedAfter.data]).toEqual([...twoSidedFirst.data]);
+  });
+
   it('emits each frame from the update that completes it', () => {
     const state = stft.init(stftParams({ nperseg: 8, noverlap: 4 }), 'float64');
     const counts = [5, 3, 4, 4, 1].map((n) => stft.update(state, new Float64Array(n)).frames);

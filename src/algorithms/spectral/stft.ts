@@ -95,7 +95,9 @@ const setups = new Map<string, Setup>();
 
 function setupOf(params: StftParams): Setup {
   const nfft = params.nfft ?? params.nperseg;
-  const key = `${params.window}:${params.nperseg}:${nfft}:${params.scaling}:${params.fs}`;
+  // Everything the setup depends on: `onesided` sets its bin count (a two-sided run after a
+  // one-sided one with the same window once reused the wrong one).
+  const key = `${params.window}:${params.nperseg}:${nfft}:${params.scaling}:${params.fs}:${String(params.onesided)}`;
   let setup = setups.get(key);
   if (setup === undefined) {
     const window = getWindow(params.window, params.nperseg);
