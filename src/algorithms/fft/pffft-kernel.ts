@@ -93,7 +93,6 @@ export function createPffftPlans(module: PffftModule): PffftPlans {
     const scale = 1 / n;
 
     interface Views {
-      buffer: ArrayBufferLike;
       /** The input buffer: `floats` (time-domain) and `bins` (frequency-domain) floats. */
       time: Float32Array;
       spectrum: Float32Array;
@@ -110,15 +109,15 @@ export function createPffftPlans(module: PffftModule): PffftPlans {
     /** The plan's views of the memory as it is now (made again after a growth). */
     function current(): Views {
       alive();
-      const buffer = module.HEAPF32.buffer;
-      if (views === undefined || views.buffer !== buffer) views = makeViews(buffer);
+      // A growth replaces the memory's ArrayBuffer and detaches the old one (its views read
+      // length 0): one length check, no lookup on the emscripten module per call.
+      if (views === undefined || views.time.length === 0) views = makeViews(module.HEAPF32.buffer);
       return views;
     }
     function makeViews(buffer: ArrayBufferLike): Views {
       const time = new Float32Array(buffer, inPtr, floats);
       const out = new Float32Array(buffer, outPtr, bins);
       const made: Views = {
-        buffer,
         time,
         spectrum: new Float32Array(buffer, inPtr, bins),
         out,
