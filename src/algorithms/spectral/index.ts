@@ -14,5 +14,13 @@ export type { SpectralScaling } from './scaling.ts';
 export type { SegmentParams } from './segments.ts';
 export { welch, welchParams } from './welch.ts';
 export type { WelchParams, WelchResult, WelchState } from './welch.ts';
-export { stft, stftBins, stftFrameCount, stftFrequencies, stftInto, stftParams } from './stft.ts';
+export {
+  stft,
+  stftBins,
+  stftFrameCount,
+  stftFrequencies,
+  stftInto,
+  stftOnPlan,
+  stftParams,
+} from './stft.ts';
 export type { StftOutput, StftParams, StftState } from './stft.ts';

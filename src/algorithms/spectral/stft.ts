@@ -211,7 +211,7 @@ export function stftInto(
   return count;
 }
 
-function emit(state: StftState, chunk: FloatArray): StftOutput {
+function emit(state: StftState, chunk: FloatArray, plan?: FftPlan): StftOutput {
   const { params } = state;
   const bins = stftBins(params);
   const firstFrame = state.frames;
@@ -220,7 +220,7 @@ function emit(state: StftState, chunk: FloatArray): StftOutput {
     state.dtype === 'float32'
       ? new Float32Array(count * 2 * bins)
       : new Float64Array(count * 2 * bins);
-  stftInto(state, chunk, data);
+  stftInto(state, chunk, data, 0, plan);
   const times = new Float64Array(count);
   const step = stepOf(params);
   const shift = params.boundary === 'zeros' ? params.nperseg / 2 / params.fs : 0;
@@ -234,6 +234,35 @@ function checkChunk(state: StftState, chunk: FloatArray): void {
   const Type = state.dtype === 'float32' ? Float32Array : Float64Array;
   if (!(chunk instanceof Type))
     throw badRequest(`stft: chunks must be ${Type.name}s (the stream's dtype)`);
+}
+
+/**
+ * `stft.update` and `stft.finish` on a caller's FFT plan (pffft's, for a float32 stream): the
+ * same frames and times, the transforms on `plan` (a real FFT of nfft points).
+ */
+export const stftOnPlan = {
+  update(state: StftState, chunk: FloatArray, plan: FftPlan): StftOutput {
+    checkChunk(state, chunk);
+    state.samples += chunk.length;
+    return emit(state, chunk, plan);
+  },
+  finish(state: StftState, plan: FftPlan): StftOutput {
+    return emit(state, finalZeros(state), plan);
+  },
+};
+
+/** The zeros `finish` feeds: the trailing boundary and the padding of the last frame. */
+function finalZeros(state: StftState): FloatArray {
+  const { params } = state;
+  const edge = params.boundary === 'zeros' ? Math.floor(params.nperseg / 2) : 0;
+  let zeros = edge;
+  if (params.padded) {
+    // scipy: nadd = (−(L − nperseg) % step) % nperseg over the boundary-extended length L.
+    const length = state.samples + 2 * edge;
+    const step = stepOf(params);
+    zeros += (((-(length - params.nperseg) % step) + step) % step) % params.nperseg;
+  }
+  return state.dtype === 'float32' ? new Float32Array(zeros) : new Float64Array(zeros);
 }
 
 export const stft: StreamingAlgorithm<StftParams, StftState, StftOutput> = {
@@ -251,16 +280,6 @@ export const stft: StreamingAlgorithm<StftParams, StftState, StftOutput> = {
     return emit(state, chunk);
   },
   finish(state) {
-    const { params } = state;
-    const edge = params.boundary === 'zeros' ? Math.floor(params.nperseg / 2) : 0;
-    let zeros = edge;
-    if (params.padded) {
-      // scipy: nadd = (−(L − nperseg) % step) % nperseg over the boundary-extended length L.
-      const length = state.samples + 2 * edge;
-      const step = stepOf(params);
-      zeros += (((-(length - params.nperseg) % step) + step) % step) % params.nperseg;
-    }
-    const tail = state.dtype === 'float32' ? new Float32Array(zeros) : new Float64Array(zeros);
-    return emit(state, tail);
+    return emit(state, finalZeros(state));
   },
 };

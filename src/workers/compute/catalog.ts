@@ -3,6 +3,7 @@
 // from each algorithm's registry, falling through to js when a backend cannot run here.
 import { AlgorithmError, badRequest, isAlgorithmError } from '../../algorithms/errors.ts';
 import type { KernelRegistry } from '../../algorithms/registry.ts';
+import type { StftKernel } from '../../algorithms/spectral/stft-kernels.ts';
 import type { BackendName, FloatArray, FloatDtype } from '../../algorithms/types.ts';
 import { BACKENDS } from '../../algorithms/types.ts';
 import {
@@ -15,6 +16,7 @@ import { updateWithKernel } from '../../algorithms/windowed/run.ts';
 import type { ComputeOutputs } from './jobs.ts';
 import { referenceEntries } from './reference-entries.ts';
 import { resampleEntries } from './resample-entries.ts';
+import { stftEntry } from './stft-entry.ts';
 
 export interface Runner {
   /** The backend running now (js after a fall-back). */
@@ -99,6 +101,8 @@ function windowedEntry(kernels: KernelRegistry<WindowKernel>): CatalogEntry {
 export interface CatalogOptions {
   /** Kernels of windowed statistics (tests inject failing ones). */
   windowKernels?: KernelRegistry<WindowKernel>;
+  /** STFT kernels (Node tests inject the `webgpu` package's GPU). */
+  stftKernels?: KernelRegistry<StftKernel>;
 }
 
 export interface Catalog {
@@ -109,7 +113,12 @@ export interface Catalog {
 
 export function createCatalog(options: CatalogOptions = {}): Catalog {
   const windowKernels = options.windowKernels ?? createWindowKernels();
-  const entries = [windowedEntry(windowKernels), ...resampleEntries(), ...referenceEntries()];
+  const entries = [
+    windowedEntry(windowKernels),
+    ...resampleEntries(),
+    stftEntry(options.stftKernels),
+    ...referenceEntries(),
+  ];
   return { entries: new Map(entries.map((entry) => [entry.name, entry])), windowKernels };
 }
 

@@ -1,5 +1,5 @@
 // Catalog entries for the algorithms that run on their TypeScript reference (every backend
-// request but js or auto is refused as unavailable): spectra, robust statistics, escalated
+// request but js or auto is refused as unavailable): Welch, robust statistics, escalated
 // max. Their outputs become named arrays: a typed array is `values`; an object's typed-array
 // fields keep their names; a Welch result adds `segments` = [averaged, skipped].
 import { escalatedMax } from '../../algorithms/escalated-max/reference.ts';
@@ -7,7 +7,6 @@ import { AlgorithmError } from '../../algorithms/errors.ts';
 import { rollingMeanStd } from '../../algorithms/robust/meanStd.ts';
 import { rollingMedianMad } from '../../algorithms/robust/medianMad.ts';
 import { robustZScore } from '../../algorithms/robust/zscore.ts';
-import { stft } from '../../algorithms/spectral/stft.ts';
 import { welch } from '../../algorithms/spectral/welch.ts';
 import type { FloatArray, StreamingAlgorithm } from '../../algorithms/types.ts';
 import type { CatalogEntry } from './catalog.ts';
@@ -57,7 +56,6 @@ function referenceEntry<P, S, O>(algorithm: StreamingAlgorithm<P, S, O>): Catalo
 export function referenceEntries(): CatalogEntry[] {
   return [
     referenceEntry(welch),
-    referenceEntry(stft),
     referenceEntry(rollingMeanStd),
     referenceEntry(rollingMedianMad),
     referenceEntry(robustZScore),
