@@ -1,4 +1,4 @@
-// Every algorithm of the catalog as a job over a stored signal (read chunk by chunk, in two
+// Every algorithm of the catalog (the STFT: stft-entry.test.ts) as a job over a stored signal (read chunk by chunk, in two
 // workers' worth of pool) gives what the algorithm gives over the whole array at once.
 import { describe, expect, it } from 'vitest';
 import type { StreamingAlgorithm } from '../../algorithms/types.ts';
@@ -11,7 +11,6 @@ import { resamplePoly } from '../../algorithms/resample/reference.ts';
 import { rollingMeanStd } from '../../algorithms/robust/meanStd.ts';
 import { rollingMedianMad } from '../../algorithms/robust/medianMad.ts';
 import { robustZScore } from '../../algorithms/robust/zscore.ts';
-import { stft } from '../../algorithms/spectral/stft.ts';
 import { welch } from '../../algorithms/spectral/welch.ts';
 import { ComputePool } from './compute-pool.ts';
 import { createComputeWorkerApi } from './compute-worker-api.ts';
