@@ -1,5 +1,6 @@
-// Every algorithm of the catalog (the STFT: stft-entry.test.ts) as a job over a stored signal (read chunk by chunk, in two
-// workers' worth of pool) gives what the algorithm gives over the whole array at once.
+// Every algorithm of the catalog as a job over a stored signal (read chunk by chunk, in two
+// workers' worth of pool) gives what the algorithm gives over the whole array at once (the
+// STFT, which runs on pffft or the GPU, has its own test: stft-entry.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { StreamingAlgorithm } from '../../algorithms/types.ts';
 import { MemoryChunkStore } from '../../jio/chunks/memory-chunk-store.ts';
@@ -24,7 +25,6 @@ const values = Float32Array.from({ length: 20_000 }, (_, i) =>
 
 const cases: [StreamingAlgorithm<unknown, unknown, unknown>, Record<string, unknown>][] = [
   [welch, { fs: 1000, nperseg: 256 }],
-  [stft, { fs: 1000, nperseg: 128, noverlap: 64 }],
   [resamplePoly, { up: 2, down: 3 }],
   [decimate, { q: 4 }],
   [rollingMeanStd, { window: 50 }],
