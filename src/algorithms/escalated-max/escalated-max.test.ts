@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAlgorithmError } from '../errors.ts';
 import { runCaseTable } from '../test-support/case-table.suite.ts';
+import { runSplit } from '../test-support/split-run.suite.ts';
 import { castTo, decodeFloat64 } from '../test-support/fixtures.ts';
 import { concatArrays, type FloatArray, type FloatDtype } from '../types.ts';
 import fixture from './fixtures/escalated_max.json' with { type: 'json' };
@@ -103,19 +104,7 @@ describe('escalated-max', () => {
         (channels, list, cuts) => {
           const values = Float64Array.from(list.slice(0, list.length - (list.length % channels)));
           const whole = runWhole(values, channels);
-          const state = escalatedMax.init({ channels }, 'float64');
-          const points = [...new Set(cuts.map((cut) => cut % (values.length + 1)))].sort(
-            (a, b) => a - b,
-          );
-          const parts: FloatArray[] = [];
-          let from = 0;
-          for (const to of [...points, values.length]) {
-            parts.push(escalatedMax.update(state, values.subarray(from, to)));
-            // The state is plain data: a job may carry it between workers (structured clone).
-            Object.assign(state, structuredClone(state));
-            from = to;
-          }
-          parts.push(escalatedMax.finish(state));
+          const parts = runSplit(escalatedMax, { channels }, 'float64', values, cuts);
           expect(concatArrays('float64', parts)).toEqual(whole);
         },
       ),

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAlgorithmError } from '../errors.ts';
 import { runCaseTable } from '../test-support/case-table.suite.ts';
+import { runSplit } from '../test-support/split-run.suite.ts';
 import { castTo, decodeFloat64 } from '../test-support/fixtures.ts';
 import {
   concatArrays,
@@ -144,19 +145,7 @@ describe('resample streaming', () => {
           const values = Float64Array.from(list);
           const params = resamplePoly.params({ up, down });
           const whole = stream(resamplePoly, { up, down }, 'float64', values, values.length || 1);
-          const state = resamplePoly.init(params, 'float64');
-          const points = [...new Set(cuts.map((cut) => cut % (values.length + 1)))].sort(
-            (a, b) => a - b,
-          );
-          const parts: FloatArray[] = [];
-          let from = 0;
-          for (const to of [...points, values.length]) {
-            parts.push(resamplePoly.update(state, values.subarray(from, to)));
-            // The state is plain data: a job may carry it between workers (structured clone).
-            Object.assign(state, structuredClone(state));
-            from = to;
-          }
-          parts.push(resamplePoly.finish(state));
+          const parts = runSplit(resamplePoly, params, 'float64', values, cuts);
           const joined = concatArrays('float64', parts);
           expect(joined.length).toBe(Math.ceil((values.length * params.up) / params.down));
           expect(joined).toEqual(whole);

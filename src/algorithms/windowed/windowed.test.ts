@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAlgorithmError } from '../errors.ts';
 import { runCaseTable } from '../test-support/case-table.suite.ts';
+import { runSplit } from '../test-support/split-run.suite.ts';
 import { castTo, decodeFloat64 } from '../test-support/fixtures.ts';
 import type { FloatArray, FloatDtype } from '../types.ts';
 import fixture from './fixtures/windowed.json' with { type: 'json' };
@@ -148,19 +149,7 @@ describe('windowed', () => {
           const values = Float64Array.from(list);
           const once = windowed.init({ window, partial: 'keep' }, 'float64');
           const whole = join([windowed.update(once, values), windowed.finish(once)]);
-          const state = windowed.init({ window, partial: 'keep' }, 'float64');
-          const points = [...new Set(cuts.map((cut) => cut % (values.length + 1)))].sort(
-            (a, b) => a - b,
-          );
-          const parts: WindowedOutput[] = [];
-          let from = 0;
-          for (const to of [...points, values.length]) {
-            parts.push(windowed.update(state, values.subarray(from, to)));
-            // The state is plain data: a job may carry it between workers (structured clone).
-            Object.assign(state, structuredClone(state));
-            from = to;
-          }
-          parts.push(windowed.finish(state));
+          const parts = runSplit(windowed, { window, partial: 'keep' }, 'float64', values, cuts);
           expect(join(parts)).toEqual(whole);
         },
       ),
