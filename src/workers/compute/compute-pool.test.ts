@@ -181,6 +181,33 @@ describe('compute pool', () => {
     });
   });
 
+  it('stops the other parts when one part fails, and reports that failure', async () => {
+    const { storage, signals } = await setup(noise(30_000));
+    const cancelled: string[] = [];
+    const pool = new ComputePool({
+      size: 3,
+      spawn: () => {
+        const api = createComputeWorkerApi({ storage, signals });
+        return {
+          api: {
+            ...api,
+            run: (part, onProgress) =>
+              part.id.endsWith('#1')
+                ? Promise.reject(new Error('worker crashed'))
+                : api.run(part, onProgress),
+            cancel: (jobId) => {
+              cancelled.push(jobId);
+              return api.cancel(jobId);
+            },
+          },
+          terminate: () => undefined,
+        };
+      },
+    });
+    await expect(pool.run(job())).rejects.toThrow('worker crashed');
+    expect(cancelled.sort()).toEqual(['j#0', 'j#1', 'j#2']);
+  });
+
   it('answers an empty range with empty outputs', async () => {
     const { pool } = await setup(noise(1000));
     const result = await pool.run(job({ start: 500, end: 500 }));

@@ -148,11 +148,15 @@ export class ComputePool {
       end: range.end,
     }));
     const cancels: (() => void)[] = [];
+    const cancelAll = (): void => {
+      for (const cancel of cancels) cancel();
+    };
+    const signal = options.signal;
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_resolve, reject) => {
-      const signal = options.signal;
       if (signal === undefined) return;
-      const onAbort = (): void => {
-        for (const cancel of cancels) cancel();
+      onAbort = () => {
+        cancelAll();
         reject(
           signal.reason instanceof Error
             ? signal.reason
@@ -168,7 +172,7 @@ export class ComputePool {
         void worker.api.cancel(part.id);
       });
       try {
-        options.signal?.throwIfAborted();
+        signal?.throwIfAborted();
         return await worker.api.run(part, (progress) => {
           done[index] = progress.done;
           options.onProgress?.({ jobId: job.id, done: done.reduce((a, b) => a + b, 0), total });
@@ -177,7 +181,16 @@ export class ComputePool {
         this.#release(worker);
       }
     };
-    const results = await Promise.race([Promise.all(parts.map(runPart)), aborted]);
+    let results: ComputeResult[];
+    try {
+      results = await Promise.race([Promise.all(parts.map(runPart)), aborted]);
+    } catch (error) {
+      // One part failed (or the caller cancelled): the others stop too, rather than run on.
+      cancelAll();
+      throw error;
+    } finally {
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    }
     const first = results[0];
     if (first === undefined) throw new Error('a job ran no part');
     const inputChunks: string[] = [];
