@@ -95,6 +95,18 @@ describe('saving a result', () => {
     ).toHaveLength(5);
   });
 
+  it('gives no time base to outputs whose alignment is not one value per window', async () => {
+    const { signals, pool } = await setup(20_000);
+    const result = await pool.run(
+      { id: 'r', algorithm: 'rolling_mean_std', params: { window: 8 }, signal: 'vib' },
+      { save: true },
+    );
+    const header = await signals.header(`${result.savedAs ?? ''}/mean`);
+    expect(header.length).toBe(20_000 - 7);
+    expect(header.sampleRate).toBeUndefined();
+    expect(header.t0).toBeUndefined();
+  });
+
   it('finishes a save that was cut short, from the outputs already written', async () => {
     const { storage, signals, pool } = await setup(50_000);
     const job = { id: 'd', algorithm: 'windowed', params: { window: 4 }, signal: 'vib' };

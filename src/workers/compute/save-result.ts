@@ -36,13 +36,18 @@ export interface DerivedDocument extends JioDocument {
   computedAt: string;
 }
 
-/** Where windowed outputs sit in time: one value per window, at the window's first sample. */
+/**
+ * Where windowed outputs sit in time: one value per window, at the window's first sample.
+ * Other algorithms' output signals get no time base (their rate and alignment depend on their
+ * parameters; the document names input and parameters, from which a reader derives them).
+ */
 function timeBaseOf(
   result: ComputeResult,
   header: { t0?: string; sampleRate?: number },
 ): { t0?: string; sampleRate?: number } {
   const window = (result.params as { window?: unknown }).window;
-  if (typeof window !== 'number' || header.sampleRate === undefined) return {};
+  if (result.algorithm !== 'windowed' || typeof window !== 'number') return {};
+  if (header.sampleRate === undefined) return {};
   const base = {
     sampleRate: header.sampleRate / window,
   };
