@@ -1,29 +1,7 @@
 // Resident memory of Chromium's renderer processes, read from /proc (Linux only): the memory
 // figure that also counts garbage the page has not collected yet. Node side only.
-import { readdir, readFile } from 'node:fs/promises';
-
-interface Proc {
-  pid: number;
-  ppid: number;
-  cmdline: string;
-}
-
-async function listProcs(): Promise<Proc[]> {
-  const procs: Proc[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replace(/\0/g, ' ');
-      procs.push({ pid: Number(entry), ppid: Number(rest[1]), cmdline });
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return procs;
-}
+import { readFile } from 'node:fs/promises';
+import { listProcs, type Proc } from '../../lib/procs.ts';
 
 /**
  * The renderer processes of the Chromium whose browser process was started with

@@ -3,7 +3,8 @@
 // where IndexedDB's backing store runs —, renderer — the page's JavaScript, hashing included —,
 // network service, GPU), and this runner; plus the whole machine, so that what other jobs on a
 // shared VM took shows. Node side only.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { listProcs, type Proc } from '../../lib/procs.ts';
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on every Linux port). */
 const TICKS_PER_S = 100;
@@ -19,36 +20,6 @@ const groups: readonly CpuGroup[] = [
   'other',
   'runner',
 ];
-
-interface Proc {
-  pid: number;
-  ppid: number;
-  ticks: number;
-  cmdline: string;
-}
-
-async function listProcs(): Promise<Proc[]> {
-  const procs: Proc[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replace(/\0/g, ' ');
-      procs.push({
-        pid: Number(entry),
-        ppid: Number(fields[1]),
-        // utime (field 14) and stime (15): fields[11] and [12] after the name.
-        ticks: Number(fields[11]) + Number(fields[12]),
-        cmdline,
-      });
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return procs;
-}
 
 export type CpuSnapshot = Map<CpuGroup, number>;
 
