@@ -3,6 +3,7 @@
 // (pffft's SIMD build for the FFT's wasm row). Windowed statistics have their own browser
 // test (windowed/windowed.browser.test.ts: js, wasm and WebGPU rows on navigator.gpu).
 import './escalated-max/escalated-max.test.ts';
+import './gpu/test-support/test-gpu.test.ts';
 import './fft/fft.test.ts';
 import './resample/resample.test.ts';
 import './robust/robust.test.ts';

@@ -10,9 +10,12 @@ let cached: Promise<{ gpu?: GPU; reason?: string }> | undefined;
 /** One GPU object per test process (Dawn instances are heavy), or why there is none. */
 export function nodeGpu(): Promise<{ gpu?: GPU; reason?: string }> {
   cached ??= (async () => {
-    process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
     try {
-      const { create } = await import('webgpu');
+      process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
+      // A variable specifier, so that Vite does not try to bundle the Node addon when a table
+      // that imports this file runs in Chromium (testGpu() never calls this there).
+      const name = 'webgpu';
+      const { create } = (await import(/* @vite-ignore */ name)) as typeof import('webgpu');
       return { gpu: create([]) };
     } catch (error) {
       return {
