@@ -1,0 +1,79 @@
+// The robust statistics per backend. A kernel is stateless over one block: it computes every
+// full window of the block (block.length − window + 1 outputs, none when the block is shorter)
+// in 'valid' alignment, as the streaming references do. Streaming callers keep the last
+// window − 1 samples and prepend them to the next chunk (runRobustBlock does), so chunks of
+// any size stream through any backend and a job may switch backend between blocks.
+//
+// Contract: a kernel's outputs follow the reference's NaN rule (meanStd.ts, medianMad.ts):
+// NaN is a gap, ±∞ are observations, minPeriods decides when a window has a value. Accuracy
+// per backend is the case table's (robust.test.ts and its backend tables).
+import { createKernelRegistry, type KernelRegistry } from '../registry.ts';
+import { arrayOf, type BackendName, type FloatArray, type FloatDtype } from '../types.ts';
+import { rollingMeanStd, type MeanStdOutput, type MeanStdParams } from './meanStd.ts';
+import { rollingMedianMad, type MedianMadOutput, type MedianMadParams } from './medianMad.ts';
+
+export type RobustStatistic = 'meanStd' | 'medianMad';
+
+export interface RobustKernel {
+  readonly backend: BackendName;
+  /** Why this kernel does not take the statistic with these params and dtype, else undefined. */
+  unsupported(
+    statistic: RobustStatistic,
+    params: MeanStdParams | MedianMadParams,
+    dtype: FloatDtype,
+  ): string | undefined;
+  /** Mean and std of every full window of `block` into `out` (each of length ≥ the outputs). */
+  meanStd(block: FloatArray, params: MeanStdParams, out: MeanStdOutput): void | Promise<void>;
+  /** Median and scaled MAD of every full window of `block` into `out`. */
+  medianMad(block: FloatArray, params: MedianMadParams, out: MedianMadOutput): void | Promise<void>;
+}
+
+/** The number of full windows in a block. */
+export function windowsIn(blockLength: number, window: number): number {
+  return Math.max(0, blockLength - window + 1);
+}
+
+/** The reference itself over one block (fresh state, one update): the oracle and the fallback. */
+export const jsRobustKernel: RobustKernel = {
+  backend: 'js',
+  unsupported: () => undefined,
+  meanStd(block, params, out) {
+    const got = rollingMeanStd.update(rollingMeanStd.init(params, dtypeOfOut(out.mean)), block);
+    out.mean.set(got.mean);
+    out.std.set(got.std);
+  },
+  medianMad(block, params, out) {
+    const state = rollingMedianMad.init(params, dtypeOfOut(out.median));
+    const got = rollingMedianMad.update(state, block);
+    out.median.set(got.median);
+    out.mad.set(got.mad);
+  },
+};
+
+function dtypeOfOut(values: FloatArray): FloatDtype {
+  return values instanceof Float32Array ? 'float32' : 'float64';
+}
+
+/** Output arrays for `count` windows of a statistic. */
+export function robustOutputs(
+  statistic: 'meanStd',
+  dtype: FloatDtype,
+  count: number,
+): MeanStdOutput;
+export function robustOutputs(
+  statistic: 'medianMad',
+  dtype: FloatDtype,
+  count: number,
+): MedianMadOutput;
+export function robustOutputs(statistic: RobustStatistic, dtype: FloatDtype, count: number) {
+  return statistic === 'meanStd'
+    ? { mean: arrayOf(dtype, count), std: arrayOf(dtype, count) }
+    : { median: arrayOf(dtype, count), mad: arrayOf(dtype, count) };
+}
+
+/** The robust registry: js always; the other backends register here as they are built. */
+export function createRobustKernels(): KernelRegistry<RobustKernel> {
+  const registry = createKernelRegistry<RobustKernel>();
+  registry.register({ backend: 'js', create: () => jsRobustKernel });
+  return registry;
+}
