@@ -18,6 +18,11 @@ export const TARGETS = [
     generated: '../../escalated-max/wasm/escalated-max-wasm.generated.ts',
     name: 'ESCALATED_MAX_WASM',
   },
+  {
+    wat: '../../robust/wasm/robust.wat',
+    generated: '../../robust/wasm/robust-wasm.generated.ts',
+    name: 'ROBUST_WASM',
+  },
 ];
 
 const SHARED_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';
