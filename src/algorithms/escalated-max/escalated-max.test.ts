@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAlgorithmError } from '../errors.ts';
+import { lazyGpuKernel } from '../gpu/test-support/test-gpu.suite.ts';
 import { runCaseTable } from '../test-support/case-table.suite.ts';
 import { runSplit } from '../test-support/split-run.suite.ts';
 import { castTo, decodeFloat64 } from '../test-support/fixtures.ts';
@@ -10,6 +11,7 @@ import { jsEscalatedMaxKernel, type EscalatedMaxKernel } from './kernels.ts';
 import { escalatedMax, escalatedMaxParams } from './reference.ts';
 import { escalateWithKernel } from './run.ts';
 import { createWasmEscalatedMaxKernel } from './wasm/kernel.ts';
+import { createWebgpuEscalatedMaxKernel } from './webgpu/kernel.ts';
 
 interface EscalatedMaxCase {
   name: string;
@@ -23,6 +25,8 @@ interface EscalatedMaxCase {
 const wasmKernel = createWasmEscalatedMaxKernel();
 // Rejections are reported by the case table's `unavailable`; not an unhandled one meanwhile.
 wasmKernel.catch(() => undefined);
+// This runtime's GPU: Dawn on SwiftShader in Node, navigator.gpu in Chromium.
+const gpu = lazyGpuKernel((found) => createWebgpuEscalatedMaxKernel(found));
 
 const cases = fixture.cases as EscalatedMaxCase[];
 const inputs = new Map(
@@ -64,8 +68,18 @@ runCaseTable<EscalatedMaxCase>({
       tolerance: { float32: 0, float64: 0 },
       run: async (testCase) => stream(await wasmKernel, testCase, 1000),
     },
+    {
+      backend: 'webgpu',
+      // Max-scan over u32 keys of the samples' bits (webgpu/shader.ts): exact.
+      tolerance: { float32: 0 },
+      skip: (testCase) =>
+        testCase.dtype === 'float64' ? 'WebGPU has no float64 (WGSL has no f64 type)' : undefined,
+      // Chunks of 1000 cut frames of 3, 7 and 8 channels: the CPU's head and tail run too.
+      run: async (testCase) => stream(await gpu.kernel(), testCase, 1000),
+    },
   ],
   unavailable: async (backend) => {
+    if (backend === 'webgpu') return gpu.unavailable(backend);
     if (backend !== 'wasm') return undefined;
     try {
       await wasmKernel;
