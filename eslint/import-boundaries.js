@@ -6,7 +6,8 @@
 //   src/workers    → jio, algorithms, shared
 //   src/gadgets    → jio, workers, shared
 //   src/*.ts       → anything under src/ (entry points wire the layers together)
-//   server/        → src/shared only
+//   server/        → src/shared, src/algorithms (both pure code: the lake takes the pyramid's
+//                    level-1 kernel from src/algorithms)
 // Browser code (src/) never imports server/, and nothing under src/ imports a Node built-in.
 import path from 'node:path';
 import { builtinModules } from 'node:module';
@@ -20,7 +21,7 @@ const allowed = {
   'src/workers': ['src/workers', 'src/jio', 'src/algorithms', 'src/shared'],
   'src/gadgets': ['src/gadgets', 'src/jio', 'src/workers', 'src/shared'],
   src: ['src'],
-  server: ['server', 'src/shared'],
+  server: ['server', 'src/shared', 'src/algorithms'],
 };
 
 const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));

@@ -33,6 +33,10 @@ tester.run('import-boundaries', rule, {
       filename: at('server/app.ts'),
       code: "import { API_VERSION } from '../src/shared/wire/api.ts'; import fs from 'node:fs';",
     },
+    {
+      filename: at('server/signals/level1.ts'),
+      code: "import { k } from '../../src/algorithms/windowed/wasm/level1.ts';",
+    },
     { filename: at('e2e/shell.spec.ts'), code: "import { x } from '../server/app.ts';" },
   ],
   invalid: [

@@ -332,10 +332,13 @@ async function pyramidCases(ctx: BenchContext, sizes: Sizes): Promise<BenchResul
     const samples = todo[index] ?? 0;
     const rounds = samples > 1e8 ? 1 : sizes.pyramidRounds;
     const ours: JobResult[] = [];
+    const jsLoop: JobResult[] = [];
     const peer: JobResult[] = [];
     await interleave(
       rounds,
       async () => {
+        // The builder's own loop, each round beside the lake's (wasm level 1): the kernel's gain.
+        jsLoop.push(await runPyramidJob(ctx, 'pyramid-js', samples, BIG_PYRAMID_LIMIT_MS * 2));
         const job = await runPyramidJob(ctx, 'pyramid', samples, BIG_PYRAMID_LIMIT_MS * 2);
         ours.push(job);
         return job.ms;
@@ -356,10 +359,22 @@ async function pyramidCases(ctx: BenchContext, sizes: Sizes): Promise<BenchResul
         metric: 'ns_per_sample',
         unit: 'ns/sample',
         direction: 'lower',
-        backend: 'js/createPyramidBuilder',
-        anchor: `${samples} float32 samples in pieces of 2^18 (16 distinct pieces generated before the clock, cycled); every level's buckets handed out as pushed; one child process per measurement`,
+        backend: 'wasm/createPyramidBuilder+level1',
+        anchor: `${samples} float32 samples in pieces of 2^18 (16 distinct pieces generated before the clock, cycled); every level's buckets handed out as pushed; level 1 by the lake's wasm kernel (same bytes as the builder's loop); one child process per measurement`,
       },
       ns(ours),
+      { name: peerName, samples: ns(peer) },
+    );
+    const withoutKernel = resultFrom(
+      {
+        case: `${name}/js-loop`,
+        metric: 'ns_per_sample',
+        unit: 'ns/sample',
+        direction: 'lower',
+        backend: 'js/createPyramidBuilder',
+        anchor: `as ${name}, level 1 by the builder's own JavaScript loop (no kernel injected)`,
+      },
+      ns(jsLoop),
       { name: peerName, samples: ns(peer) },
     );
     const memory = resultFrom(
@@ -378,7 +393,10 @@ async function pyramidCases(ctx: BenchContext, sizes: Sizes): Promise<BenchResul
     ctx.log(
       `${name}: pyramid ${speed.value.toFixed(2)} ns/sample = ${(median(ours.map((j) => j.ms)) / 1000).toFixed(1)} s (rounds ${spread(ns(ours))}), peak RSS ${memory.value.toFixed(0)} MB (${startRss.toFixed(0)} MB before); floor ${(speed.peerValue ?? 0).toFixed(2)} ns/sample, peak RSS ${(memory.peerValue ?? 0).toFixed(0)} MB`,
     );
-    results.push(speed, memory);
+    ctx.log(
+      `${name}: builder's own loop ${withoutKernel.value.toFixed(2)} ns/sample: the wasm level 1 is ${(withoutKernel.value / speed.value).toFixed(2)}× faster`,
+    );
+    results.push(speed, withoutKernel, memory);
     if (samples === 1e8) {
       const projectedBigMs = median(ours.map((job) => job.ms)) * 10;
       if (!sizes.bigPyramid) {

@@ -11,6 +11,7 @@ import {
 import { toJsonNumber } from '../../src/shared/signal/json-number.ts';
 import { levelManifestEntry, manifestEntry } from '../../src/shared/signal/manifest.ts';
 import { createPyramidBuilder, type LevelArray } from '../../src/shared/signal/pyramid.ts';
+import { level1Reducer } from './level1.ts';
 import {
   bucketLength,
   levelCount,
@@ -114,7 +115,10 @@ export class SignalWriter {
       entry: manifestEntry,
       puts: this.#puts,
     });
-    this.#pyramid = createPyramidBuilder({ dtype: header.dtype });
+    this.#pyramid = createPyramidBuilder({
+      dtype: header.dtype,
+      ...(level1Reducer === undefined ? {} : { level1: level1Reducer }),
+    });
     this.#chunkBuckets = options.levelChunkBuckets ?? LEVEL_CHUNK_BUCKETS;
   }
 

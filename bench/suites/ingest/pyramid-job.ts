@@ -1,16 +1,18 @@
 // Child process of ingest/pyramid: reduces `samples` float32 samples, fed in pieces of 2^18,
 // either through the lake's pyramid builder (src/shared/signal/pyramid.ts, every level, the
-// buckets each piece completes handed back as they would be to a store) or through the floor, a
+// buckets each piece completes handed back as they would be to a store; `pyramid` with the
+// lake's wasm level-1 kernel, `pyramid-js` with the builder's own loop) or through the floor, a
 // plain single-pass min/max/sum loop. The pieces are generated once before the clock starts
 // (16 distinct ones, cycled), so only the reduction is timed. One process per measurement, so
 // its peak RSS (getrusage maxrss) is that reduction's alone. Sends one JobReport over IPC.
 import { createPyramidBuilder } from '../../../src/shared/signal/pyramid.ts';
+import { level1Reducer } from '../../../server/signals/level1.ts';
 import { fillCounterFloats } from '../lake/signal.ts';
 
 export const PIECE = 2 ** 18;
 const DISTINCT_PIECES = 16;
 
-export type JobMode = 'pyramid' | 'floor';
+export type JobMode = 'pyramid' | 'pyramid-js' | 'floor';
 
 export type JobMessage =
   | {
@@ -36,8 +38,13 @@ function reduce(mode: JobMode, samples: number): { ms: number; check: number; st
   const startRssMB = process.memoryUsage.rss() / 1e6;
   const start = performance.now();
   let check = 0;
-  if (mode === 'pyramid') {
-    const builder = createPyramidBuilder({ dtype: 'float32' });
+  if (mode !== 'floor') {
+    if (mode === 'pyramid' && level1Reducer === undefined)
+      throw new Error('no wasm level-1 kernel');
+    const builder = createPyramidBuilder({
+      dtype: 'float32',
+      ...(mode === 'pyramid' && level1Reducer !== undefined ? { level1: level1Reducer } : {}),
+    });
     for (let index = 0; index <= full; index++) {
       const piece = index < full ? pieceAt(index) : pieceAt(index).subarray(0, rest);
       for (const level of builder.push(piece)) check += level.buckets.length / 4;

@@ -50,7 +50,24 @@ export interface PyramidSpec {
   dtype: Dtype;
   /** Resume after the samples a previous builder reduced (its `state()`). */
   state?: PyramidState;
+  /** A faster fold of whole level-1 buckets, giving the same bytes (see Level1Reducer). */
+  level1?: Level1Reducer;
 }
+
+/**
+ * Folds whole level-1 buckets as the builder's own loop does — the same comparisons, the sum
+ * in float64 in sample order — so the pyramid's bytes do not depend on it: the wasm kernel of
+ * src/algorithms/windowed/wasm/level1.ts, passed in by the lake (shared code imports nothing
+ * of src/algorithms). Writes four float64 per bucket into `out`: min, max, the sum of the
+ * finite samples and their count (min > max for a bucket of only NaN); returns false,
+ * writing nothing, for a dtype it does not take, and the builder's loop does the work.
+ */
+export interface Level1Reducer {
+  reduceBuckets(values: SignalArray, from: number, buckets: number, out: Float64Array): boolean;
+}
+
+/** Whole buckets handed to a Level1Reducer per call (its output is 32 bytes a bucket). */
+const LEVEL1_BATCH_BUCKETS = 2 ** 12;
 
 export interface PyramidBuilder {
   /** The dtype of the levels' values. */
@@ -179,6 +196,31 @@ export function createPyramidBuilder(spec: PyramidSpec): PyramidBuilder {
   const acc = new Float64Array(4 * (MAX_LEVELS + 1));
   for (let level = 0; level <= MAX_LEVELS; level++) resetAccumulator(acc, 4 * level);
   let length = spec.state === undefined ? 0 : loadState(spec.state, acc);
+  let level1 = spec.level1;
+  const level1Out = level1 === undefined ? undefined : new Float64Array(4 * LEVEL1_BATCH_BUCKETS);
+
+  /** Folds the whole buckets from `i` through the injected reducer; the samples it took. */
+  function reduceWhole(values: SignalArray, i: number, finish: (level: number) => void): number {
+    const whole = Math.floor((values.length - i) / LEVEL1_BUCKET_LENGTH);
+    if (level1 === undefined || level1Out === undefined || whole === 0) return 0;
+    let done = 0;
+    while (done < whole) {
+      const count = Math.min(LEVEL1_BATCH_BUCKETS, whole - done);
+      if (!level1.reduceBuckets(values, i + done * LEVEL1_BUCKET_LENGTH, count, level1Out)) {
+        level1 = undefined;
+        break;
+      }
+      for (let k = 0; k < 4 * count; k += 4) {
+        acc[MIN] = level1Out[k + MIN] as number;
+        acc[MAX] = level1Out[k + MAX] as number;
+        acc[SUM] = level1Out[k + SUM] as number;
+        acc[COUNT] = level1Out[k + COUNT] as number;
+        finish(1);
+      }
+      done += count;
+    }
+    return done * LEVEL1_BUCKET_LENGTH;
+  }
 
   function push(values: SignalArray): LevelBuckets[] {
     const got = dtypeOf(values);
@@ -231,6 +273,11 @@ export function createPyramidBuilder(spec: PyramidSpec): PyramidBuilder {
     let filled = before % LEVEL1_BUCKET_LENGTH;
     let i = 0;
     while (i < total) {
+      if (filled === 0) {
+        // At a bucket edge the accumulator is empty: the reducer folds the whole buckets.
+        i += reduceWhole(values, i, finish);
+        if (i === total) break;
+      }
       const end = Math.min(total, i + LEVEL1_BUCKET_LENGTH - filled);
       for (let j = i; j < end; j++) {
         // `as number`: j < length; the lint forbids `!` and a `?? NaN` would cost in this loop.
