@@ -15,6 +15,25 @@ export type { SegmentParams } from './segments.ts';
 export { welch, welchParams } from './welch.ts';
 export type { WelchParams, WelchResult, WelchState } from './welch.ts';
 export {
+  createWasmWelchKernel,
+  createWelchKernels,
+  createWelchRunner,
+  jsWelchKernel,
+  runWelchSegments,
+  welchBins,
+  welchBlockSegments,
+} from './welch-kernels.ts';
+export type {
+  WelchBlockResult,
+  WelchKernel,
+  WelchKernelsOptions,
+  WelchLengths,
+  WelchRunner,
+  WelchSink,
+} from './welch-kernels.ts';
+export { createWebgpuWelchKernel, webgpuWelchRefusal } from './webgpu/welch-kernel.ts';
+export type { WebgpuWelchKernel } from './webgpu/welch-kernel.ts';
+export {
   stft,
   stftBins,
   stftFrameCount,

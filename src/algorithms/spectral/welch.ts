@@ -80,7 +80,7 @@ export function welchParams(input: unknown): WelchParams {
   };
 }
 
-interface Setup {
+export interface WelchSetup {
   window: Float64Array;
   nfft: number;
   plan: FftPlan;
@@ -89,10 +89,10 @@ interface Setup {
   segment: Float64Array;
 }
 
-const setups = new Map<string, Setup>();
+const setups = new Map<string, WelchSetup>();
 
 /** Window, plan and scratch buffers of a segment length (cached: a stream reuses them). */
-function setupOf(params: WelchParams, nperseg: number, nfft: number): Setup {
+export function welchSetup(params: WelchParams, nperseg: number, nfft: number): WelchSetup {
   const key = `${params.window}:${nperseg}:${nfft}`;
   let setup = setups.get(key);
   if (setup === undefined) {
@@ -112,8 +112,8 @@ function setupOf(params: WelchParams, nperseg: number, nfft: number): Setup {
 }
 
 /** |X_k|² of one segment into `power`; false (nothing written) when it holds NaN/±Infinity. */
-function segmentPower(
-  setup: Setup,
+export function segmentPower(
+  setup: WelchSetup,
   detrend: 'constant' | false,
   segment: Float64Array,
   power: Float64Array,
@@ -133,15 +133,16 @@ function segmentPower(
   return true;
 }
 
-function step(params: WelchParams): number {
+/** Samples between the starts of consecutive segments. */
+export function welchStep(params: WelchParams): number {
   return params.nperseg - params.noverlap;
 }
 
 function feed(state: WelchState, chunk: FloatArray): void {
   const { params } = state;
   const nfft = params.nfft ?? params.nperseg;
-  const setup = setupOf(params, params.nperseg, nfft);
-  forEachSegment(state, chunk, params.nperseg, step(params), setup.segment, (segment) => {
+  const setup = welchSetup(params, params.nperseg, nfft);
+  forEachSegment(state, chunk, params.nperseg, welchStep(params), setup.segment, (segment) => {
     const median = params.average === 'median';
     const power = median ? new Float64Array(state.sum.length) : state.sum;
     if (segmentPower(setup, params.detrend, segment, power, !median)) {
@@ -168,9 +169,13 @@ function median(values: number[]): number {
     : 0.5 * ((values[middle - 1] as number) + (values[middle] as number));
 }
 
-function result(state: WelchState, nperseg: number, nfft: number): WelchResult {
+/**
+ * The estimate from the state's sums (or per-segment spectra): averaging, scaling, one-sided
+ * doubling or two-sided mirroring. Backends that fill the state themselves finish with it.
+ */
+export function welchResult(state: WelchState, nperseg: number, nfft: number): WelchResult {
   const { params, segments } = state;
-  const window = setupOf(params, nperseg, nfft).window;
+  const window = welchSetup(params, nperseg, nfft).window;
   const scale = powerScale(window, params.scaling, params.fs);
   const half = Math.floor(nfft / 2) + 1;
   const onesided = new Float64Array(half);
@@ -202,7 +207,8 @@ function result(state: WelchState, nperseg: number, nfft: number): WelchResult {
   };
 }
 
-function emptyResult(state: WelchState): WelchResult {
+/** The result of an empty signal. */
+export function welchEmptyResult(state: WelchState): WelchResult {
   const nfft = state.params.nfft ?? state.params.nperseg;
   return {
     frequencies: new Float64Array(0),
@@ -243,14 +249,14 @@ export const welch: StreamingAlgorithm<WelchParams, WelchState, WelchResult | nu
   },
   finish(state) {
     const { params } = state;
-    if (state.samples === 0) return emptyResult(state);
+    if (state.samples === 0) return welchEmptyResult(state);
     if (state.samples >= params.nperseg) {
-      return result(state, params.nperseg, params.nfft ?? params.nperseg);
+      return welchResult(state, params.nperseg, params.nfft ?? params.nperseg);
     }
     // Shorter than a segment: scipy's one segment of the whole signal (the tail holds it).
     const nperseg = state.samples;
     const nfft = params.nfft ?? nperseg;
-    const setup = setupOf(params, nperseg, nfft);
+    const setup = welchSetup(params, nperseg, nfft);
     setup.segment.set(state.tail.subarray(0, nperseg));
     state.sum = new Float64Array(Math.floor(nfft / 2) + 1);
     const median = params.average === 'median';
@@ -260,6 +266,6 @@ export const welch: StreamingAlgorithm<WelchParams, WelchState, WelchResult | nu
     } else {
       state.skippedSegments = 1;
     }
-    return result(state, nperseg, nfft);
+    return welchResult(state, nperseg, nfft);
   },
 };
