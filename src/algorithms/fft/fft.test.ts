@@ -6,7 +6,16 @@ import { runCaseTable } from '../test-support/case-table.suite.ts';
 import { castTo, decodeFloat64 } from '../test-support/fixtures.ts';
 import type { FloatArray, FloatDtype } from '../types.ts';
 import fixture from './fixtures/fft.json' with { type: 'json' };
-import { createFftKernels, fftPlan, planOn, pffftUnsupported, type FftKernel } from './index.ts';
+import { lazyGpuKernel } from '../gpu/test-support/test-gpu.suite.ts';
+import {
+  createFftKernels,
+  createWebgpuFftKernel,
+  fftPlan,
+  planOn,
+  pffftUnsupported,
+  webgpuFftUnsupported,
+  type FftKernel,
+} from './index.ts';
 
 interface FixtureCase {
   name: string;
@@ -51,9 +60,12 @@ async function runOn(kernel: FftKernel, testCase: FftCase) {
 }
 
 const registry = createFftKernels();
+// The webgpu row: this runtime's GPU (Dawn on SwiftShader in Node, navigator.gpu in Chromium).
+const gpu = lazyGpuKernel((gpuObject) => createWebgpuFftKernel(gpuObject));
 afterAll(async () => {
   const wasm = await registry.get('wasm').catch(() => undefined);
   wasm?.dispose();
+  (await gpu.kernel().catch(() => undefined))?.dispose();
 });
 
 runCaseTable<FftCase>({
@@ -61,6 +73,7 @@ runCaseTable<FftCase>({
   cases,
   expected: (testCase) => ({ output: decodeFloat64(testCase.expected) }),
   unavailable: async (backend) => {
+    if (backend === 'webgpu') return gpu.unavailable(backend);
     try {
       await registry.get(backend);
       return undefined;
@@ -81,6 +94,21 @@ runCaseTable<FftCase>({
       tolerance: { float32: 1e-5 },
       run: async (testCase) => runOn(await registry.get('wasm'), testCase),
       skip: (testCase) => pffftUnsupported(testCase.n, testCase),
+    },
+    {
+      backend: 'webgpu',
+      // float32 throughout (radix-2 stages; Bluestein's two FFTs of m ≥ 2n − 1 for other n):
+      // the 1e-5 norm-wise.
+      tolerance: { float32: 1e-5 },
+      run: async (testCase) => {
+        const kernel = await gpu.kernel();
+        const output = await kernel.transform(inputOf(testCase), testCase.n, {
+          kind: testCase.kind,
+          inverse: testCase.direction === 'inverse',
+        });
+        return { output: pick(testCase, output) };
+      },
+      skip: (testCase) => webgpuFftUnsupported(testCase.n, testCase),
     },
   ],
 });

@@ -6,3 +6,12 @@ export { createFftKernels, createPffftKernel, jsFftKernel, planOn } from './kern
 export type { FftKernel } from './kernels.ts';
 export type { PffftModuleOptions } from './pffft-types.ts';
 export { pffftUnsupported } from './pffft-kernel.ts';
+// Batched, asynchronous transforms (many frames of one size): WebGPU (float32, any n) and the
+// js plans behind a registry of their own, so the synchronous plans above stay as they are.
+export {
+  createWebgpuFftKernel,
+  framesPerSubmission,
+  webgpuFftUnsupported,
+} from './webgpu/kernel.ts';
+export type { BatchFftKernel, FftTransformOptions, GpuFftKernel } from './webgpu/kernel.ts';
+export { createBatchFftKernels, jsBatchFftKernel, transformOn } from './webgpu/batch.ts';

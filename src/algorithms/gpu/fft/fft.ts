@@ -78,6 +78,74 @@ function checkInput(input: Float32Array, n: number): number {
   return input.length / (2 * n);
 }
 
+/** What `encodeFftStages` needs: buffers of `frames · n` complex samples (vec2<f32>). */
+export interface FftStagesSpec {
+  readonly n: number;
+  readonly frames: number;
+  readonly inverse: boolean;
+  /** Holds the input; the stages alternate between it and `target` (both are overwritten). */
+  readonly source: GPUBuffer;
+  readonly target: GPUBuffer;
+  /** `twiddleTable(n)` on the device. */
+  readonly table: GPUBuffer;
+  /** Extra factor on the last stage's output (1 when absent); the inverse's 1/n is included. */
+  readonly scale?: number;
+}
+
+/**
+ * Encodes the log2(n) Stockham stages of `frames` transforms into `encoder` (no submit, no
+ * readback), for chains of passes; returns the buffer that holds the result (`source` when
+ * n = 1 or the stage count is even). The uniform buffers made are passed to `track` for the
+ * caller to destroy after the submission.
+ */
+export function encodeFftStages(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  pipeline: GPUComputePipeline,
+  limits: AcquiredDevice['limits'],
+  spec: FftStagesSpec,
+  track: (buffer: GPUBuffer) => void,
+): GPUBuffer {
+  const { n, frames, inverse, table } = spec;
+  const total = (frames * n) / 2;
+  const groups = Math.max(
+    1,
+    Math.min(Math.ceil(total / FFT_WORKGROUP), limits.maxComputeWorkgroupsPerDimension),
+  );
+  const extra = spec.scale ?? 1;
+  let [source, target] = [spec.source, spec.target];
+  for (let ns = 1; ns < n; ns *= 2) {
+    const last = ns * 2 === n;
+    const words = new ArrayBuffer(FFT_PARAMS_BYTES);
+    new Uint32Array(words, 0, 5).set([n, ns, n / (2 * ns), total, groups]);
+    const scale = last ? (inverse ? 1 / n : 1) * extra : 1;
+    new Float32Array(words, 20, 2).set([inverse ? -1 : 1, scale]);
+    const params = uploadBuffer(device, new Uint8Array(words), Usage.UNIFORM, 'fft params');
+    track(params);
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: params } },
+        { binding: 1, resource: { buffer: source } },
+        { binding: 2, resource: { buffer: target } },
+        { binding: 3, resource: { buffer: table } },
+      ],
+    });
+    const pass = encoder.beginComputePass({ label: `fft stage ${String(ns)}` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(groups);
+    pass.end();
+    [source, target] = [target, source];
+  }
+  return source;
+}
+
+/** The stage pipeline of `device` (compiled once per device). */
+export function fftStagePipeline(device: GPUDevice): Promise<GPUComputePipeline> {
+  return pipelineFor(device);
+}
+
 async function runFrames(
   acquired: AcquiredDevice,
   frames: Float32Array,
@@ -89,44 +157,27 @@ async function runFrames(
   const pipeline = await pipelineFor(device);
   return withErrorScopes(device, 'fft', async () => {
     const buffers: GPUBuffer[] = [];
+    const track = (buffer: GPUBuffer) => {
+      buffers.push(buffer);
+    };
     try {
       const usage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
       const ping = uploadBuffer(device, frames, usage, 'fft ping');
       const pong = createBuffer(device, frames.byteLength, usage, 'fft pong');
       const table = uploadBuffer(device, twiddles, Usage.STORAGE, 'fft twiddles');
       buffers.push(ping, pong, table);
-      const total = frames.length / 4;
-      const groups = Math.min(
-        Math.ceil(total / FFT_WORKGROUP),
-        limits.maxComputeWorkgroupsPerDimension,
-      );
       const encoder = device.createCommandEncoder();
-      let [source, target] = [ping, pong];
-      for (let ns = 1; ns < n; ns *= 2) {
-        const last = ns * 2 === n;
-        const words = new ArrayBuffer(FFT_PARAMS_BYTES);
-        new Uint32Array(words, 0, 5).set([n, ns, n / (2 * ns), total, groups]);
-        new Float32Array(words, 20, 2).set([inverse ? -1 : 1, inverse && last ? 1 / n : 1]);
-        const params = uploadBuffer(device, new Uint8Array(words), Usage.UNIFORM, 'fft params');
-        buffers.push(params);
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: params } },
-            { binding: 1, resource: { buffer: source } },
-            { binding: 2, resource: { buffer: target } },
-            { binding: 3, resource: { buffer: table } },
-          ],
-        });
-        const pass = encoder.beginComputePass({ label: `fft stage ${ns}` });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(groups);
-        pass.end();
-        [source, target] = [target, source];
-      }
+      const spec = {
+        n,
+        frames: frames.length / (2 * n),
+        inverse,
+        source: ping,
+        target: pong,
+        table,
+      };
+      const result = encodeFftStages(device, encoder, pipeline, limits, spec, track);
       const readback = stageReadback(device, encoder, [
-        { buffer: source, bytes: frames.byteLength },
+        { buffer: result, bytes: frames.byteLength },
       ]);
       device.queue.submit([encoder.finish()]);
       const [data] = await readback.read();
