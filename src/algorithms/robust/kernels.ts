@@ -8,9 +8,10 @@
 // NaN is a gap, ±∞ are observations, minPeriods decides when a window has a value. Accuracy
 // per backend is the case table's (robust.test.ts and its backend tables).
 import { createKernelRegistry, type KernelRegistry } from '../registry.ts';
-import { arrayOf, type BackendName, type FloatArray, type FloatDtype } from '../types.ts';
+import { arrayOf, dtypeOf, type BackendName, type FloatArray, type FloatDtype } from '../types.ts';
 import { rollingMeanStd, type MeanStdOutput, type MeanStdParams } from './meanStd.ts';
 import { rollingMedianMad, type MedianMadOutput, type MedianMadParams } from './medianMad.ts';
+import { createWasmRobustKernel } from './wasm/kernel.ts';
 
 export type RobustStatistic = 'meanStd' | 'medianMad';
 
@@ -71,9 +72,63 @@ export function robustOutputs(statistic: RobustStatistic, dtype: FloatDtype, cou
     : { median: arrayOf(dtype, count), mad: arrayOf(dtype, count) };
 }
 
-/** The robust registry: js always; the other backends register here as they are built. */
+/** The robust registry: js always, wasm where WebAssembly SIMD128 runs. */
 export function createRobustKernels(): KernelRegistry<RobustKernel> {
   const registry = createKernelRegistry<RobustKernel>();
+  registry.register({ backend: 'wasm', create: createWasmRobustKernel });
   registry.register({ backend: 'js', create: () => jsRobustKernel });
   return registry;
+}
+
+/** What one chunk gave: its windows' outputs, and the tail the next chunk needs. */
+export interface RobustBlockRun<O> {
+  outputs: O;
+  tail: FloatArray;
+}
+
+/**
+ * Streams a chunk through a stateless kernel: runs `tail` (the last window − 1 samples of the
+ * chunks before; empty at the start) followed by `chunk` as one block, so the outputs are the
+ * windows that end in `chunk`, in `dtype` (default the chunk's). Median/MAD outputs are the
+ * bytes of one block over the whole stream; mean/std equal them to rounding (each block
+ * starts its sums afresh around its own shift: ~1e-16 relative, see meanStd.ts).
+ */
+export function runRobustBlock(
+  kernel: RobustKernel,
+  statistic: 'meanStd',
+  params: MeanStdParams,
+  tail: FloatArray,
+  chunk: FloatArray,
+  dtype?: FloatDtype,
+): Promise<RobustBlockRun<MeanStdOutput>>;
+export function runRobustBlock(
+  kernel: RobustKernel,
+  statistic: 'medianMad',
+  params: MedianMadParams,
+  tail: FloatArray,
+  chunk: FloatArray,
+  dtype?: FloatDtype,
+): Promise<RobustBlockRun<MedianMadOutput>>;
+export async function runRobustBlock(
+  kernel: RobustKernel,
+  statistic: RobustStatistic,
+  params: MeanStdParams | MedianMadParams,
+  tail: FloatArray,
+  chunk: FloatArray,
+  dtype: FloatDtype = dtypeOf(chunk),
+): Promise<RobustBlockRun<MeanStdOutput | MedianMadOutput>> {
+  const { window } = params;
+  const block = arrayOf(dtypeOf(chunk), tail.length + chunk.length);
+  block.set(tail);
+  block.set(chunk, tail.length);
+  const count = windowsIn(block.length, window);
+  const next = block.slice(Math.max(0, block.length - (window - 1)));
+  if (statistic === 'meanStd') {
+    const outputs = robustOutputs('meanStd', dtype, count);
+    await kernel.meanStd(block, params as MeanStdParams, outputs);
+    return { outputs, tail: next };
+  }
+  const outputs = robustOutputs('medianMad', dtype, count);
+  await kernel.medianMad(block, params as MedianMadParams, outputs);
+  return { outputs, tail: next };
 }
