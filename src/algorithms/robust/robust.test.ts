@@ -3,14 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { isAlgorithmError } from '../errors.ts';
 import { runCaseTable } from '../test-support/case-table.suite.ts';
 import { castTo, decodeFloat64 } from '../test-support/fixtures.ts';
-import type { FloatArray, FloatDtype, StreamingAlgorithm } from '../types.ts';
+import { arrayOf, type FloatArray, type FloatDtype, type StreamingAlgorithm } from '../types.ts';
 import fixture from './fixtures/robust.json' with { type: 'json' };
 import {
+  createRobustKernels,
   meanStdParams,
   medianMadParams,
+  robustOutputs,
+  robustZ,
   robustZScore,
   rollingMeanStd,
   rollingMedianMad,
+  windowsIn,
+  type RobustKernel,
 } from './index.ts';
 
 type Statistic = 'meanStd' | 'medianMad' | 'zscore';
@@ -106,6 +111,55 @@ runCaseTable<RobustCase>({
       run: (testCase) => Promise.resolve(runCase(testCase, 1000)),
     },
   ],
+});
+
+/**
+ * The case through the kernel contract: the whole input as one block. The z-score comes from
+ * the kernel's median/MAD with the z-score's params (scale 1.4826), asked for in float64 so z
+ * is zscore.ts's value before its one rounding to the dtype.
+ */
+async function runBlock(kernel: RobustKernel, testCase: RobustCase): Promise<Outputs> {
+  const block = inputOf(testCase);
+  const { dtype, statistic } = testCase;
+  if (statistic === 'meanStd') {
+    const params = meanStdParams(testCase.params);
+    const out = robustOutputs('meanStd', dtype, windowsIn(block.length, params.window));
+    await kernel.meanStd(block, params, out);
+    return { mean: out.mean, std: out.std };
+  }
+  const params =
+    statistic === 'medianMad'
+      ? medianMadParams(testCase.params)
+      : robustZScore.params(testCase.params);
+  const count = windowsIn(block.length, params.window);
+  if (statistic === 'medianMad') {
+    const out = robustOutputs('medianMad', dtype, count);
+    await kernel.medianMad(block, params, out);
+    return { median: out.median, mad: out.mad };
+  }
+  const out = robustOutputs('medianMad', 'float64', count);
+  await kernel.medianMad(block, params, out);
+  const z = arrayOf(dtype, count);
+  robustZ(block, params.window, out.median, out.mad, z);
+  return { z };
+}
+
+const kernels = createRobustKernels();
+
+// The kernels through the block contract. Tolerances as the js row's: the wasm kernel runs the
+// reference's float64 operations in the same order (its own test checks the bytes).
+runCaseTable<RobustCase>({
+  algorithm: 'robust kernels (one block)',
+  cases,
+  expected: (testCase) =>
+    Object.fromEntries(
+      Object.entries(testCase.expected).map(([key, text]) => [key, decodeFloat64(text)]),
+    ),
+  backends: (['js', 'wasm'] as const).map((backend) => ({
+    backend,
+    tolerance: { float32: 1e-7, float64: 1e-14 },
+    run: async (testCase: RobustCase) => runBlock(await kernels.get(backend), testCase),
+  })),
 });
 
 describe('robust streaming', () => {
