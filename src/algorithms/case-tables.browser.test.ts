@@ -7,6 +7,7 @@ import './gpu/test-support/test-gpu.test.ts';
 import './fft/fft.test.ts';
 import './resample/resample.test.ts';
 import './robust/robust.test.ts';
+import './robust/webgpu/webgpu.test.ts';
 import './spectral/scaling.test.ts';
 import './spectral/stft.test.ts';
 import './spectral/welch.test.ts';
