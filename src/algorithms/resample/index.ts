@@ -9,8 +9,20 @@ export {
   windowValues,
   type FirWindow,
 } from './firwin.ts';
-export { createPolyphaseKernels, jsPolyphaseKernel, type PolyphaseKernel } from './kernels.ts';
-export { MAX_OUTPUTS_PER_CALL, type PolyphaseState } from './polyphase.ts';
+export {
+  createPolyphaseKernels,
+  jsPolyphaseKernel,
+  type AnyPolyphaseKernel,
+  type AsyncPolyphaseKernel,
+  type PolyphaseKernel,
+  type PolyphaseKernelsOptions,
+} from './kernels.ts';
+export {
+  finishPolyphaseAsync,
+  MAX_OUTPUTS_PER_CALL,
+  updatePolyphaseAsync,
+  type PolyphaseState,
+} from './polyphase.ts';
 export { gcd, limitDenominator, ratioToUpDown, type RatioRule } from './ratio.ts';
 export {
   MAX_FACTOR,

@@ -16,10 +16,12 @@
 //
 // The state keeps the last `perPhase − 1` samples (zeros before the signal), the position of
 // the next output as (newest sample index, phase) so no product n·up can outgrow 2^53, and
-// the taps. Sums are float64 whatever the dtype; the output has the input's dtype.
+// the taps. Sums are float64 whatever the dtype (the WebGPU kernel's: compensated float32);
+// the output has the input's dtype. `updatePolyphase`/`finishPolyphase` run a synchronous
+// kernel (js, wasm); their `…Async` twins the same steps through any kernel, awaiting it.
 import { AlgorithmError, badRequest } from '../errors.ts';
 import { arrayOf, type FloatArray, type FloatDtype } from '../types.ts';
-import { jsPolyphaseKernel, type PolyphaseKernel } from './kernels.ts';
+import { jsPolyphaseKernel, type AnyPolyphaseKernel, type PolyphaseKernel } from './kernels.ts';
 
 /** The most outputs one update makes (2^28 float64 are 2 GiB): larger ones ask for smaller chunks. */
 export const MAX_OUTPUTS_PER_CALL = 2 ** 28;
@@ -89,13 +91,21 @@ function outputsBefore(state: PolyphaseState, limitRelative: number): number {
   return room > 0 ? Math.ceil(room / state.down) : 0;
 }
 
-/** Runs `count` outputs over `work` (whose first sample is x[newest − perPhase + 1]). */
-function emit(
-  kernel: PolyphaseKernel,
-  state: PolyphaseState,
-  work: Float64Array,
-  count: number,
-): FloatArray {
+/**
+ * One kernel call of an update or finish: its arguments, planned from the state, and `done`,
+ * which moves the state past it. Nothing moves before `done`, so a kernel that throws (or an
+ * async one that rejects) leaves the state as it was.
+ */
+interface Block {
+  /** The samples the outputs read; its first is x[newest − perPhase + 1]. */
+  readonly work: Float64Array;
+  readonly phase: number;
+  readonly count: number;
+  readonly out: FloatArray;
+  done(): void;
+}
+
+function checkedCount(count: number): number {
   if (count > MAX_OUTPUTS_PER_CALL) {
     // Checked before the state moves, so the caller can send the same samples in smaller chunks.
     throw new AlgorithmError(
@@ -104,13 +114,14 @@ function emit(
         `${String(MAX_OUTPUTS_PER_CALL)}): send smaller chunks`,
     );
   }
-  const out = arrayOf(state.dtype, count);
-  const { up, down } = state;
-  kernel.run(work, state.taps, state.perPhase, up, down, state.phase, count, out);
-  const total = state.phase + count * down;
-  state.newest += Math.floor(total / up);
-  state.phase = total % up;
-  return out;
+  return count;
+}
+
+/** Moves the position of the next output past `count` outputs. */
+function advance(state: PolyphaseState, count: number): void {
+  const total = state.phase + count * state.down;
+  state.newest += Math.floor(total / state.up);
+  state.phase = total % state.up;
 }
 
 /** Carries the last perPhase − 1 samples of `work` into the state. */
@@ -118,11 +129,7 @@ function keepHistory(state: PolyphaseState, work: Float64Array): void {
   state.history = work.slice(work.length - state.history.length);
 }
 
-export function updatePolyphase(
-  state: PolyphaseState,
-  chunk: FloatArray,
-  kernel: PolyphaseKernel = jsPolyphaseKernel,
-): FloatArray {
+function updateBlock(state: PolyphaseState, chunk: FloatArray): Block {
   if (state.finished) throw badRequest('resample: update after finish');
   const keep = state.history.length;
   const work = new Float64Array(keep + chunk.length);
@@ -134,24 +141,95 @@ export function updatePolyphase(
   // Every output before this chunk was emitted, so newest ≥ state.seen and work starts at
   // x[newest − perPhase + 1] once the samples before `newest − state.seen` are skipped.
   const skip = state.newest - state.seen;
-  const count = outputsBefore(state, (seen - state.newest) * state.up);
-  const out = emit(kernel, state, work.subarray(skip), count);
-  state.seen = seen;
-  keepHistory(state, work);
+  const count = checkedCount(outputsBefore(state, (seen - state.newest) * state.up));
+  return {
+    work: work.subarray(skip),
+    phase: state.phase,
+    count,
+    out: arrayOf(state.dtype, count),
+    done() {
+      advance(state, count);
+      state.seen = seen;
+      keepHistory(state, work);
+    },
+  };
+}
+
+function finishBlock(state: PolyphaseState): Block {
+  if (state.finished) throw badRequest('resample: finish called twice');
+  // The outputs left read at most ⌈lead/up⌉ samples past the end: zeros (scipy's cval 0).
+  const zeros = Math.ceil(state.lead / state.up) + 1;
+  const work = new Float64Array(state.history.length + zeros);
+  work.set(state.history);
+  const skip = state.newest - state.seen;
+  const count = checkedCount(outputsBefore(state, state.lead - skip * state.up));
+  return {
+    work: work.subarray(skip),
+    phase: state.phase,
+    count,
+    out: arrayOf(state.dtype, count),
+    done() {
+      state.finished = true;
+      advance(state, count);
+    },
+  };
+}
+
+function runBlock(state: PolyphaseState, block: Block, kernel: PolyphaseKernel): FloatArray {
+  const { work, phase, count, out } = block;
+  kernel.run(work, state.taps, state.perPhase, state.up, state.down, phase, count, out);
+  block.done();
   return out;
+}
+
+async function runBlockAsync(
+  state: PolyphaseState,
+  block: Block,
+  kernel: AnyPolyphaseKernel,
+): Promise<FloatArray> {
+  const { work, phase, count, out } = block;
+  await kernel.run(work, state.taps, state.perPhase, state.up, state.down, phase, count, out);
+  block.done();
+  return out;
+}
+
+export function updatePolyphase(
+  state: PolyphaseState,
+  chunk: FloatArray,
+  kernel: PolyphaseKernel = jsPolyphaseKernel,
+): FloatArray {
+  return runBlock(state, updateBlock(state, chunk), kernel);
 }
 
 export function finishPolyphase(
   state: PolyphaseState,
   kernel: PolyphaseKernel = jsPolyphaseKernel,
 ): FloatArray {
-  if (state.finished) throw badRequest('resample: finish called twice');
+  const block = finishBlock(state);
+  // Finished even when the kernel throws: a stream is not finished twice.
   state.finished = true;
-  // The outputs left read at most ⌈lead/up⌉ samples past the end: zeros (scipy's cval 0).
-  const zeros = Math.ceil(state.lead / state.up) + 1;
-  const work = new Float64Array(state.history.length + zeros);
-  work.set(state.history);
-  const skip = state.newest - state.seen;
-  const count = outputsBefore(state, state.lead - skip * state.up);
-  return emit(kernel, state, work.subarray(skip), count);
+  return runBlock(state, block, kernel);
+}
+
+/**
+ * `updatePolyphase` through a kernel that may be async (the WebGPU one): the same state
+ * machine, only the kernel's call awaited. The state moves when the kernel is done, so one
+ * that rejects (`unavailable`: the caller tries the next backend) leaves it as it was. One
+ * call at a time per state.
+ */
+export function updatePolyphaseAsync(
+  state: PolyphaseState,
+  chunk: FloatArray,
+  kernel: AnyPolyphaseKernel,
+): Promise<FloatArray> {
+  // A throw while planning (update after finish, too many outputs) rejects too.
+  return Promise.resolve().then(() => runBlockAsync(state, updateBlock(state, chunk), kernel));
+}
+
+/** `finishPolyphase` through a kernel that may be async; finished only once the kernel is done. */
+export function finishPolyphaseAsync(
+  state: PolyphaseState,
+  kernel: AnyPolyphaseKernel,
+): Promise<FloatArray> {
+  return Promise.resolve().then(() => runBlockAsync(state, finishBlock(state), kernel));
 }
