@@ -3,9 +3,10 @@
 // median/MAD with the same float64 operations in the same order, so a block gives the js
 // kernel's bytes. The block goes through the kernel's own memory in batches: each batch is
 // copied in as float64 (float32 blocks are widened exactly on the copy) together with the
-// window − 1… window samples before it that its windows reach back to, and its outputs, float64,
-// are copied out into the caller's arrays (rounded once when those are float32). The running
-// state (sums, shift, sorted window) stays in wasm memory between batches and calls.
+// `window` samples before it (the leaving sample, the window a rescan reads), and its outputs,
+// float64, are copied out into the caller's arrays, rounded once where those are float32. The
+// running state (sums, shift, sorted window) stays in wasm memory between the batches and
+// slices of one block; each block starts afresh (the contract is stateless over a block).
 //
 // NaN rule: the references' (NaN a gap, ±∞ observations, minPeriods decides); robust.wat.
 import { AlgorithmError } from '../../errors.ts';
