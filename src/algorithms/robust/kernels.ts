@@ -12,6 +12,8 @@ import { arrayOf, dtypeOf, type BackendName, type FloatArray, type FloatDtype } 
 import { rollingMeanStd, type MeanStdOutput, type MeanStdParams } from './meanStd.ts';
 import { rollingMedianMad, type MedianMadOutput, type MedianMadParams } from './medianMad.ts';
 import { createWasmRobustKernel } from './wasm/kernel.ts';
+import { createWebgpuRobustKernel } from './webgpu/kernel.ts';
+import { navigatorGpu, type GpuContextOptions, type WebGpu } from '../gpu/device.ts';
 
 export type RobustStatistic = 'meanStd' | 'medianMad';
 
@@ -72,9 +74,29 @@ export function robustOutputs(statistic: RobustStatistic, dtype: FloatDtype, cou
     : { median: arrayOf(dtype, count), mad: arrayOf(dtype, count) };
 }
 
-/** The robust registry: js always, wasm where WebAssembly SIMD128 runs. */
-export function createRobustKernels(): KernelRegistry<RobustKernel> {
+export interface RobustKernelsOptions {
+  /** The WebGPU entry point: navigator.gpu when absent; Node tests inject the webgpu package's. */
+  readonly gpu?: WebGpu | null;
+  /** Lower GPU limits (tests force the split paths with them). */
+  readonly gpuOptions?: GpuContextOptions;
+}
+
+/**
+ * The robust registry: webgpu (float32, windows within its workgroup limits: `unsupported`
+ * says), wasm where WebAssembly SIMD128 runs, js always. One per app or test, never global.
+ */
+export function createRobustKernels(
+  options: RobustKernelsOptions = {},
+): KernelRegistry<RobustKernel> {
   const registry = createKernelRegistry<RobustKernel>();
+  registry.register({
+    backend: 'webgpu',
+    create: () =>
+      createWebgpuRobustKernel(
+        options.gpu === undefined ? navigatorGpu() : options.gpu,
+        options.gpuOptions,
+      ),
+  });
   registry.register({ backend: 'wasm', create: createWasmRobustKernel });
   registry.register({ backend: 'js', create: () => jsRobustKernel });
   return registry;

@@ -2,6 +2,7 @@
 // validated parameters into a runner that takes the signal's chunks in order; the kernels come
 // from each algorithm's registry, falling through to js when a backend cannot run here.
 import { AlgorithmError, badRequest, isAlgorithmError } from '../../algorithms/errors.ts';
+import type { WebGpu } from '../../algorithms/gpu/device.ts';
 import type { KernelRegistry } from '../../algorithms/registry.ts';
 import type { StftKernel } from '../../algorithms/spectral/stft-kernels.ts';
 import type { BackendName, FloatArray, FloatDtype } from '../../algorithms/types.ts';
@@ -14,7 +15,7 @@ import {
 import { windowed, windowedParams } from '../../algorithms/windowed/reference.ts';
 import { updateWithKernel } from '../../algorithms/windowed/run.ts';
 import type { ComputeOutputs } from './jobs.ts';
-import { referenceEntries } from './reference-entries.ts';
+import { kernelEntries } from './kernel-entries.ts';
 import { resampleEntries } from './resample-entries.ts';
 import { stftEntry } from './stft-entry.ts';
 
@@ -103,6 +104,8 @@ export interface CatalogOptions {
   windowKernels?: KernelRegistry<WindowKernel>;
   /** STFT kernels (Node tests inject the `webgpu` package's GPU). */
   stftKernels?: KernelRegistry<StftKernel>;
+  /** The GPU of the other kernels' webgpu backends: navigator.gpu when absent. */
+  gpu?: WebGpu | null;
 }
 
 export interface Catalog {
@@ -113,11 +116,12 @@ export interface Catalog {
 
 export function createCatalog(options: CatalogOptions = {}): Catalog {
   const windowKernels = options.windowKernels ?? createWindowKernels();
+  const gpuOption = options.gpu === undefined ? {} : { gpu: options.gpu };
   const entries = [
     windowedEntry(windowKernels),
-    ...resampleEntries(),
+    ...resampleEntries(gpuOption),
     stftEntry(options.stftKernels),
-    ...referenceEntries(),
+    ...kernelEntries(gpuOption),
   ];
   return { entries: new Map(entries.map((entry) => [entry.name, entry])), windowKernels };
 }
