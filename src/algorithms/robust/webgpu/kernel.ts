@@ -6,6 +6,11 @@
 // gives MAD NaN), minPeriods decides; the CPU finishes each record in float64 (× 2^E for the
 // mean/std, the mean of two order statistics and the scale for the median/MAD) and rounds once.
 //
+// Cost (shader.ts): mean/std reads each window three times, O(n·w) for a block of n samples,
+// one invocation per window (w ≤ 256 or ≥ 2048 windows) or one 64-invocation workgroup per
+// window; median/MAD ≈ 67 reads of the window per output (radix selection), O(n·w) too.
+// Every window is computed alone, so any chunking of a stream gives the same bytes.
+//
 // Limits: a pass holds what one storage binding (and buffer) may: its samples (outputs +
 // window − 1) and its records (16 bytes per output); longer blocks are split into several
 // submissions at output boundaries, and every window is computed alone, so a split gives the

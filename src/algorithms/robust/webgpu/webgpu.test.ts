@@ -9,7 +9,13 @@ import { isAlgorithmError } from '../../errors.ts';
 import { lazyGpuKernel, testGpu } from '../../gpu/test-support/test-gpu.suite.ts';
 import { createKernelRegistry } from '../../registry.ts';
 import { runCaseTable } from '../../test-support/case-table.suite.ts';
-import { jsRobustKernel, robustOutputs, windowsIn, type RobustKernel } from '../kernels.ts';
+import {
+  jsRobustKernel,
+  robustOutputs,
+  runRobustBlock,
+  windowsIn,
+  type RobustKernel,
+} from '../kernels.ts';
 import { meanStdParams, type MeanStdParams } from '../meanStd.ts';
 import { medianMadParams, type MedianMadParams } from '../medianMad.ts';
 import { cases, expectedOf, runOnKernel } from './cases.suite.ts';
@@ -247,6 +253,42 @@ describe('webgpu robust kernel: acquisition and limits', () => {
       expect(after).toEqual(before);
     } finally {
       kernel.context.close();
+    }
+  });
+});
+
+describe('webgpu robust kernel: streaming through runRobustBlock', () => {
+  it('gives the bytes of one block in chunks of any size (every window is computed alone)', async (context) => {
+    await gpuOrSkip(context);
+    const kernel = await gpu.kernel();
+    // A submission per chunk and statistic: few chunks, SwiftShader submits are not free.
+    const block = signal(600, 11);
+    for (const window of [7, 64]) {
+      const stats = meanStdParams({ window, minPeriods: Math.ceil(window / 2) });
+      const medians = medianMadParams({ window, minPeriods: Math.ceil(window / 2) });
+      const once = {
+        ...(await meanStdOn(kernel, block, stats)),
+        ...(await medianMadOn(kernel, block, medians)),
+      };
+      for (const size of [5, 97, 333]) {
+        const parts: Run[] = [];
+        let meanTail: Float32Array = new Float32Array(0);
+        let medianTail: Float32Array = new Float32Array(0);
+        for (let at = 0; at < block.length; at += size) {
+          const chunk = block.subarray(at, at + size);
+          const first = await runRobustBlock(kernel, 'meanStd', stats, meanTail, chunk);
+          const second = await runRobustBlock(kernel, 'medianMad', medians, medianTail, chunk);
+          meanTail = first.tail as Float32Array;
+          medianTail = second.tail as Float32Array;
+          parts.push({ ...first.outputs, ...second.outputs } as unknown as Run);
+        }
+        for (const [name, values] of Object.entries(once)) {
+          const joined = Float32Array.from(parts.flatMap((part) => Array.from(part[name] ?? [])));
+          expect(new Uint32Array(joined.buffer), `${name} w${window} chunks of ${size}`).toEqual(
+            new Uint32Array(values.buffer),
+          );
+        }
+      }
     }
   });
 });
