@@ -32,7 +32,10 @@ function setup(kernel: Kernel) {
       total = saved;
     };
   });
-  const chunk = () => slot.run((current) => current.step(total));
+  const chunk = () =>
+    slot.run((current) => {
+      current.step(total);
+    });
   return { runner, chunk, total: () => total };
 }
 
@@ -54,6 +57,10 @@ describe('kernelSlot', () => {
     const runner: { backend: BackendName; fellBack?: string } = { backend: 'js' };
     const broken = failingOn(1, new Error('js broke'));
     const slot = kernelSlot(runner, { backend: 'js', kernel: broken }, broken);
-    await expect(slot.run((kernel) => kernel.step([]))).rejects.toThrow('js broke');
+    await expect(
+      slot.run((kernel) => {
+        kernel.step([]);
+      }),
+    ).rejects.toThrow('js broke');
   });
 });
