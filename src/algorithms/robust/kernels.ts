@@ -8,6 +8,7 @@
 // NaN is a gap, ±∞ are observations, minPeriods decides when a window has a value. Accuracy
 // per backend is the case table's (robust.test.ts and its backend tables).
 import { createKernelRegistry, type KernelRegistry } from '../registry.ts';
+import { windowsIn } from './windows-in.ts';
 import { arrayOf, dtypeOf, type BackendName, type FloatArray, type FloatDtype } from '../types.ts';
 import { rollingMeanStd, type MeanStdOutput, type MeanStdParams } from './meanStd.ts';
 import { rollingMedianMad, type MedianMadOutput, type MedianMadParams } from './medianMad.ts';
@@ -29,11 +30,6 @@ export interface RobustKernel {
   meanStd(block: FloatArray, params: MeanStdParams, out: MeanStdOutput): void | Promise<void>;
   /** Median and scaled MAD of every full window of `block` into `out`. */
   medianMad(block: FloatArray, params: MedianMadParams, out: MedianMadOutput): void | Promise<void>;
-}
-
-/** The number of full windows in a block. */
-export function windowsIn(blockLength: number, window: number): number {
-  return Math.max(0, blockLength - window + 1);
 }
 
 /** The reference itself over one block (fresh state, one update): the oracle and the fallback. */
@@ -74,6 +70,8 @@ export function robustOutputs(statistic: RobustStatistic, dtype: FloatDtype, cou
     : { median: arrayOf(dtype, count), mad: arrayOf(dtype, count) };
 }
 
+export { windowsIn } from './windows-in.ts';
+
 export interface RobustKernelsOptions {
   /** The WebGPU entry point: navigator.gpu when absent; Node tests inject the webgpu package's. */
   readonly gpu?: WebGpu | null;
@@ -82,8 +80,9 @@ export interface RobustKernelsOptions {
 }
 
 /**
- * The robust registry: webgpu (float32, windows within its workgroup limits: `unsupported`
- * says), wasm where WebAssembly SIMD128 runs, js always. One per app or test, never global.
+ * The robust registry: webgpu (float32; median windows up to MAX_GPU_MEDIAN_WINDOW and windows
+ * within one storage binding: `unsupported` says), wasm where WebAssembly SIMD128 runs, js
+ * always. One per app or test, never global.
  */
 export function createRobustKernels(
   options: RobustKernelsOptions = {},

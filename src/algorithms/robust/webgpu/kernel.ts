@@ -33,7 +33,8 @@ import {
   type GpuLimits,
 } from '../../gpu/device.ts';
 import type { FloatArray, FloatDtype } from '../../types.ts';
-import { windowsIn, type RobustKernel, type RobustStatistic } from '../kernels.ts';
+import type { RobustKernel, RobustStatistic } from '../kernels.ts';
+import { windowsIn } from '../windows-in.ts';
 import type { MeanStdParams } from '../meanStd.ts';
 import type { MedianMadParams } from '../medianMad.ts';
 import {
