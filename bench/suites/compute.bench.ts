@@ -29,7 +29,6 @@ import { pageCaller } from '../lib/page-api.ts';
 import { interleave, resultFrom } from '../lib/stats.ts';
 import type { BenchContext, BenchDefinition, BenchResult } from '../lib/types.ts';
 import { fftRows } from './compute/fft-rows.ts';
-import { kernelRows } from './compute/kernel-rows.ts';
 import { type MinmaxMode, type PageApi, pageApiKey } from './compute/protocol.ts';
 import { rendererPids, sampleRss } from './storage/rss.ts';
 import {
@@ -245,11 +244,7 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const page = await browser.newPage();
   const pageErrors = await openBenchPage(page, server.url, pageApiKey);
   ctx.noteBrowser(browserVersion(browser), await gpuAdapterOf(page));
-  const rows = [
-    ...(await minmaxRows(ctx, page, work)),
-    ...(await fftRows(ctx, browser, work)),
-    ...(await kernelRows(ctx, browser, work)),
-  ];
+  const rows = [...(await minmaxRows(ctx, page, work)), ...(await fftRows(ctx, browser, work))];
   if (pageErrors.length > 0)
     throw new Error(`errors on the benchmark page: ${pageErrors.join('; ')}`);
   await page.close();
@@ -268,12 +263,6 @@ export const compute: BenchDefinition = {
     '(1 and 2 workers) vs reading the same chunks without computing, with the peak renderer RSS. fft/{r2c,c2c}/{f32,f64}/N: µs per ' +
     'forward transform of planOn(createFftKernels()) (pffft-wasm SIMD for float32 sizes it takes, own js otherwise; copies in and out ' +
     'included) vs raw pffft-wasm, kissfft-wasm (on buffers already in their memory) and fft.js. stft/1e8: Hann 1024/512 over 10^8 ' +
-    'float32 samples in a worker (s) vs scipy.signal.stft in blocks. ' +
-    'Streaming kernels on wasm and on js in a worker, samples made chunk by chunk (2^18), MB/s of float32 input (10^6 B), ' +
-    'outputs checked against the peer (1e-5 norm-wise): robust/mean-std/w1000 (10^7 samples, runRobustBlock) vs scipy.ndimage.uniform_filter1d ' +
-    'of x and x² in float64 (running sums, not compensated); robust/median-mad/w129 (10^6) vs numpy sliding_window_view median and MAD ' +
-    'in blocks of windows; welch/1e8 (Hann 1024/512, createWelchRunner) vs scipy.signal.welch per 2^22-sample block; ' +
-    'resample/up2-down3/1e7 (updatePolyphase) vs scipy.signal.resample_poly; escalated-max/4ch/1e8 vs numpy fmax.accumulate on ' +
-    'reshape(-1, 4) per block, the last row carried.',
+    'float32 samples in a worker (s) vs scipy.signal.stft in blocks. The other algorithms: `npm run bench -- compute-kernels`.',
   run,
 };

@@ -1,6 +1,7 @@
 // Every benchmark `npm run bench` knows, in the order `npm run bench` runs them.
 import type { BenchDefinition } from '../lib/types.ts';
 import { compute } from './compute.bench.ts';
+import { computeKernels } from './compute-kernels.bench.ts';
 import { docstore } from './docstore.bench.ts';
 import { httpServer } from './http-server.bench.ts';
 import { ingest } from './ingest.bench.ts';
@@ -20,4 +21,5 @@ export const suites: readonly BenchDefinition[] = [
   sync,
   syncSoak,
   compute,
+  computeKernels,
 ];
