@@ -454,7 +454,8 @@ export const ingest: BenchDefinition = {
     'fs streams and the copy fsynced; the file is in warm page cache for both; their peak_rss_mb rows are the ' +
     'lake process’s peak resident memory during each upload (VmHWM reset through /proc/<pid>/clear_refs, and ' +
     'VmRSS sampled every 50 ms). pyramid-1e8 / pyramid-1e9: ' +
-    'createPyramidBuilder over float32 pieces of 2^18 samples (16 distinct pieces generated before the clock), ' +
+    'createPyramidBuilder over float32 pieces of 2^18 samples (16 distinct pieces generated before the clock) with the ' +
+    'lake’s wasm level-1 kernel (…/js-loop: without it, the builder’s own loop), ' +
     'ns/sample and getrusage peak RSS, one child process per measurement, vs a plain single-pass min/max/sum ' +
     'loop over the same pieces (the floor); 10^9 only when 10^8 projects it under 3 min. MB = 10^6 B. Ratio > ' +
     '1 = the lake ahead.',
