@@ -118,3 +118,25 @@ describe('pffft wasmBuffers', () => {
     expectError(() => plan.forward(new Float32Array(128)), /disposed/);
   });
 });
+
+describe('pffft real transforms of non-finite input', () => {
+  it('make every bin non-finite, and bins 0 and n/2 NaN in their imaginary parts (numpy too)', async () => {
+    const plan = (await registry.get('wasm')).plan(256, real);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const input = signal(256, 1);
+      input[17] = bad;
+      const spectrum = plan.forward(input);
+      for (let bin = 0; bin <= 128; bin++) {
+        const parts = [spectrum[2 * bin], spectrum[2 * bin + 1]] as number[];
+        expect(
+          parts.some((value) => !Number.isFinite(value)),
+          `bin ${bin}`,
+        ).toBe(true);
+      }
+      expect([spectrum[1], spectrum[257]]).toEqual([Number.NaN, Number.NaN]);
+    }
+    // A finite frame keeps exact zeros there.
+    const spectrum = plan.forward(signal(256, 2));
+    expect([spectrum[1], spectrum[257]]).toEqual([0, 0]);
+  });
+});

@@ -139,9 +139,14 @@ export function createPffftPlans(module: PffftModule): PffftPlans {
       module._pffft_transform_ordered(allocation.setup, inPtr, outPtr, workPtr, FORWARD);
       if (real) {
         const z = at.out;
-        z[n] = z[1] as number;
-        z[1] = 0;
-        z[n + 1] = 0;
+        const dc = z[0] as number;
+        const nyquist = z[1] as number;
+        z[n] = nyquist;
+        // Bins 0 and n/2 of a real transform have no imaginary part; written as v − v (0 for a
+        // finite bin, NaN otherwise) so that a frame holding NaN or ±Infinity is non-finite in
+        // every number, as numpy's (pocketfft's) spectrum and the js plans' are.
+        z[1] = dc - dc;
+        z[n + 1] = nyquist - nyquist;
       }
     }
 

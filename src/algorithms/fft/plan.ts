@@ -9,9 +9,11 @@
 // parts of bin 0 and (for even N) bin N/2, as numpy's irfft does.
 //
 // NaN rule: NaN and ±Infinity propagate as IEEE arithmetic gives. Every output bin depends on
-// every input sample, so one NaN in the input makes every bin NaN (an infinity makes bins
-// Infinity or NaN). Callers that want spectra of gappy signals filter first (Welch skips
-// segments with NaN).
+// every input sample, so one NaN or infinity in the input makes every bin non-finite: at least
+// one of its two parts, since transforms skip multiplications by trivial twiddles (±1, ±i) and
+// a part they never reach stays finite — pffft's and numpy's alike. The imaginary parts of a
+// real transform's bins 0 and N/2 follow their real parts (NaN when those are not finite).
+// Callers that want spectra of gappy signals filter first (Welch skips segments with NaN).
 import { badRequest } from '../errors.ts';
 import type { BackendName, FloatArray, FloatDtype } from '../types.ts';
 import { complexCore, forgetCore } from './core.ts';

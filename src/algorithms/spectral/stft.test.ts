@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareArrays } from '../accuracy.ts';
 import { isAlgorithmError } from '../errors.ts';
-import { createFftKernels, fftPlan, planOn } from '../fft/index.ts';
+import { createFftKernels, fftPlan, pffftUnsupported, planOn } from '../fft/index.ts';
 import { runCaseTable } from '../test-support/case-table.suite.ts';
 import { decodeFloat64 } from '../test-support/fixtures.ts';
 import type { FloatArray, FloatDtype } from '../types.ts';
@@ -10,6 +10,7 @@ import {
   stftFrameCount,
   stftFrequencies,
   stftInto,
+  stftOnPlan,
   stftParams,
   type StftOutput,
 } from './index.ts';
@@ -54,6 +55,40 @@ function run(testCase: StftCase, chunks: FloatArray[]): Streamed {
   };
 }
 
+const fftKernels = createFftKernels();
+
+/** The FFT length of a case, and why pffft does not take it (the wasm row's skip reason). */
+function pffftRefusal(testCase: StftCase): string | undefined {
+  const params = stftParams(testCase.params);
+  return pffftUnsupported(params.nfft ?? params.nperseg, { kind: 'real', dtype: testCase.dtype });
+}
+
+/** The case streamed through stftOnPlan on pffft's plan (the wasm backend, as jobs run it). */
+async function runOnPffft(testCase: StftCase) {
+  const params = stftParams(testCase.params);
+  const plan = await planOn(
+    fftKernels,
+    params.nfft ?? params.nperseg,
+    { kind: 'real', dtype: 'float32' },
+    ['wasm'],
+  );
+  try {
+    const state = stft.init(params, testCase.dtype);
+    const parts = chunksOf(inputOf(testCase, testCase.dtype), 300).map((chunk) =>
+      stftOnPlan.update(state, chunk, plan),
+    );
+    parts.push(stftOnPlan.finish(state, plan));
+    return {
+      data: parts.flatMap((part) => Array.from(part.data)),
+      times: parts.flatMap((part) => Array.from(part.times)),
+      frequencies: stftFrequencies(params),
+      shape: [parts.reduce((sum, part) => sum + part.frames, 0), parts[0]?.bins ?? 0],
+    };
+  } finally {
+    plan.dispose();
+  }
+}
+
 runCaseTable<StftCase>({
   algorithm: 'stft',
   cases,
@@ -77,6 +112,14 @@ runCaseTable<StftCase>({
           shape: [result.frames, result.bins],
         };
       },
+    },
+    {
+      backend: 'wasm',
+      // pffft's float32 transform (~1e-7 against scipy's float64 answer); the window, the
+      // scaling and the frame bookkeeping are the js row's.
+      tolerance: { float32: 1e-5 },
+      skip: pffftRefusal,
+      run: runOnPffft,
     },
   ],
 });

@@ -1,13 +1,17 @@
-// The windowed case table in Chromium: the js kernel, and the WebGPU kernel on navigator.gpu
-// (SwiftShader here, launched with --enable-unsafe-webgpu by scripts/chromium.mjs).
+// The windowed case table in Chromium: the js kernel, the wasm SIMD kernel, and the WebGPU
+// kernel on navigator.gpu (SwiftShader here, launched with --enable-unsafe-webgpu by
+// scripts/chromium.mjs).
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCaseTable } from '../test-support/case-table.suite.ts';
 import { jsWindowKernel } from './kernels.ts';
 import { windowed } from './reference.ts';
+import { createWasmWindowKernel, type WasmWindowKernel } from './wasm/kernel.ts';
 import { cases, expectedOf, stream, type WindowedCase } from './webgpu/cases.suite.ts';
 import { createWebgpuWindowKernel, type WebgpuWindowKernel } from './webgpu/kernel.ts';
 
 let created: Promise<WebgpuWindowKernel> | undefined;
+let wasm: Promise<WasmWindowKernel> | undefined;
+const wasmKernel = () => (wasm ??= createWasmWindowKernel());
 const webgpuKernel = () => (created ??= createWebgpuWindowKernel(navigator.gpu));
 
 runCaseTable<WindowedCase>({
@@ -19,6 +23,12 @@ runCaseTable<WindowedCase>({
       backend: 'js',
       tolerance: { float32: 0, float64: 1e-14 },
       run: (testCase) => stream(jsWindowKernel, testCase, 1000),
+    },
+    {
+      backend: 'wasm',
+      // As in Node (windowed.test.ts): min, max and count exact; the mean from float64 lane sums.
+      tolerance: { float32: 1e-6, float64: 1e-14 },
+      run: async (testCase) => stream(await wasmKernel(), testCase, 1000),
     },
     {
       backend: 'webgpu',
