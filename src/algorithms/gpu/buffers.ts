@@ -87,6 +87,52 @@ export function stageReadback(
 }
 
 /**
+ * Encodes copies of the sources to mappable buffers at the end of `encoder`'s work, submits it
+ * (counted in `counter.submits` when given) and resolves to copies of their contents.
+ */
+export function submitAndRead(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  sources: readonly { buffer: GPUBuffer; bytes: number }[],
+  counter?: { submits: number },
+): Promise<ArrayBuffer[]> {
+  const readback = stageReadback(device, encoder, sources);
+  device.queue.submit([encoder.finish()]);
+  if (counter !== undefined) counter.submits++;
+  return readback.read();
+}
+
+/** A uniform buffer of `bytes` bytes starting with the u32 `words` (the rest zero). */
+export function uploadUniform(
+  device: GPUDevice,
+  words: readonly number[],
+  bytes: number,
+  label: string,
+): GPUBuffer {
+  const data = new ArrayBuffer(bytes);
+  new Uint32Array(data, 0, words.length).set(words);
+  return uploadBuffer(device, new Uint8Array(data), Usage.UNIFORM, label);
+}
+
+/**
+ * Runs `work` with a `track` that takes the buffers it makes (and returns them): they are
+ * destroyed when it ends, however it ends.
+ */
+export async function withBuffers<T>(
+  work: (track: (buffer: GPUBuffer) => GPUBuffer) => Promise<T>,
+): Promise<T> {
+  const buffers: GPUBuffer[] = [];
+  try {
+    return await work((buffer) => {
+      buffers.push(buffer);
+      return buffer;
+    });
+  } finally {
+    for (const buffer of buffers) buffer.destroy();
+  }
+}
+
+/**
  * Runs `work` inside validation and out-of-memory error scopes: a GPU error becomes an
  * AlgorithmError (WebGPU reports them asynchronously, never by throwing).
  */

@@ -200,6 +200,36 @@ export class GpuContext {
   }
 }
 
+/** What every WebGPU kernel shows beside its work: its context, submissions and device. */
+export interface GpuKernelHandles<S extends { submits: number } = { submits: number }> {
+  readonly context: GpuContext;
+  /** Submissions so far (one per piece that fits the bindings); shows the splits in tests. */
+  readonly stats: Readonly<S>;
+  /** The device in use: a fallback adapter's (SwiftShader's) timings are no speed figure. */
+  device(): Promise<AcquiredDevice>;
+}
+
+/**
+ * A kernel's context, its device acquired and `prepare` (its pipelines' compile) run on it
+ * now: a backend that cannot run says so when created, and the registry falls through to the
+ * next one. The context is closed when either fails (nothing else holds it then).
+ */
+export async function openKernelContext(
+  gpu: GPU | null | undefined,
+  options: GpuContextOptions,
+  prepare: (device: GPUDevice) => Promise<unknown>,
+): Promise<{ context: GpuContext; acquired: AcquiredDevice }> {
+  const context = new GpuContext(gpu, options);
+  try {
+    const acquired = await context.acquire();
+    await prepare(acquired.device);
+    return { context, acquired };
+  } catch (error) {
+    context.close();
+    throw error;
+  }
+}
+
 /** The GPU type, for modules that take one without referencing the WebGPU types themselves. */
 export type WebGpu = GPU;
 

@@ -19,12 +19,19 @@ import { AlgorithmError } from '../../errors.ts';
 import {
   createBuffer,
   elementsPerBinding,
-  stageReadback,
+  submitAndRead,
   uploadBuffer,
   Usage,
+  withBuffers,
   withErrorScopes,
 } from '../../gpu/buffers.ts';
-import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../../gpu/device.ts';
+import {
+  openKernelContext,
+  type AcquiredDevice,
+  type GpuKernelHandles,
+  type GpuContextOptions,
+} from '../../gpu/device.ts';
+import { compilePipeline, encodePass, perDevice, workgroupCount } from '../../gpu/pipelines.ts';
 import type { FloatArray } from '../../types.ts';
 import type { EscalatedMaxKernel } from '../kernels.ts';
 import { escalate } from '../reference.ts';
@@ -37,13 +44,7 @@ import {
   WORKGROUP,
 } from './shader.ts';
 
-export interface WebgpuEscalatedMaxKernel extends EscalatedMaxKernel {
-  readonly context: GpuContext;
-  /** Submissions so far (one per piece of frames); shows the splits in tests. */
-  readonly stats: Readonly<{ submits: number }>;
-  /** The device in use: a fallback adapter's (SwiftShader's) timings are no speed figure. */
-  device(): Promise<AcquiredDevice>;
-}
+export interface WebgpuEscalatedMaxKernel extends EscalatedMaxKernel, GpuKernelHandles {}
 
 interface Pipelines {
   reduce: GPUComputePipeline;
@@ -51,31 +52,18 @@ interface Pipelines {
   apply: GPUComputePipeline;
 }
 
-const pipelineCache = new WeakMap<GPUDevice, Promise<Pipelines>>();
-
-function pipelinesFor(device: GPUDevice): Promise<Pipelines> {
-  let pipelines = pipelineCache.get(device);
-  if (pipelines === undefined) {
-    const module = device.createShaderModule({
-      code: escalatedMaxShader,
-      label: 'escalated-max',
-    });
-    const compile = (entryPoint: string) =>
-      device
-        .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
-        .catch((error: unknown) => {
-          throw new AlgorithmError(
-            'unavailable',
-            `webgpu: escalated-max ${entryPoint} shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        });
-    pipelines = Promise.all([compile('reduce'), compile('sweep'), compile('apply')]).then(
-      ([reduce, sweep, apply]) => ({ reduce, sweep, apply }),
-    );
-    pipelineCache.set(device, pipelines);
-  }
-  return pipelines;
-}
+const pipelinesFor = perDevice((device): Promise<Pipelines> => {
+  // One module, three entry points.
+  const module = device.createShaderModule({
+    code: escalatedMaxShader,
+    label: 'escalated-max',
+  });
+  const compile = (entryPoint: string) =>
+    compilePipeline(device, module, entryPoint, `escalated-max ${entryPoint}`);
+  return Promise.all([compile('reduce'), compile('sweep'), compile('apply')]).then(
+    ([reduce, sweep, apply]) => ({ reduce, sweep, apply }),
+  );
+});
 
 /** Whole frames one piece may hold, or 0 when not even two frames fit a binding. */
 export function framesPerPiece(acquired: AcquiredDevice, channels: number): number {
@@ -97,31 +85,25 @@ async function runPiece(
   const segments = Math.ceil(frames / SEGMENT);
   const rows = segments + 1;
   const pipelines = await pipelinesFor(device);
-  return withErrorScopes(device, 'escalated-max', async () => {
-    const buffers: GPUBuffer[] = [];
-    try {
-      const values = uploadBuffer(device, bits, Usage.STORAGE, 'escalated-max samples');
-      const out = createBuffer(
-        device,
-        bits.byteLength,
-        Usage.STORAGE | Usage.COPY_SRC,
-        'escalated-max out',
+  return withErrorScopes(device, 'escalated-max', () =>
+    withBuffers(async (track) => {
+      const values = track(uploadBuffer(device, bits, Usage.STORAGE, 'escalated-max samples'));
+      const out = track(
+        createBuffer(device, bits.byteLength, Usage.STORAGE | Usage.COPY_SRC, 'escalated-max out'),
       );
       const carries = [0, 1].map((n) =>
-        createBuffer(
-          device,
-          rows * channels * 4,
-          Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST,
-          `escalated-max carries ${String(n)}`,
+        track(
+          createBuffer(
+            device,
+            rows * channels * 4,
+            Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST,
+            `escalated-max carries ${String(n)}`,
+          ),
         ),
       ) as [GPUBuffer, GPUBuffer];
-      const final = createBuffer(
-        device,
-        channels * 4,
-        Usage.COPY_SRC | Usage.COPY_DST,
-        'escalated-max maxima',
+      const final = track(
+        createBuffer(device, channels * 4, Usage.COPY_SRC | Usage.COPY_DST, 'escalated-max maxima'),
       );
-      buffers.push(values, out, ...carries, final);
       // Row 0: the incoming maxima (queued writes land before the submission below).
       device.queue.writeBuffer(carries[0], 0, keys);
 
@@ -133,11 +115,7 @@ async function runPiece(
         entries: { binding: number; buffer: GPUBuffer }[],
         label: string,
       ) => {
-        // Grid-stride loops in the shader cover what the dispatch limit leaves over.
-        const groups = Math.max(
-          1,
-          Math.min(Math.ceil(invocations / WORKGROUP), limits.maxComputeWorkgroupsPerDimension),
-        );
+        const groups = workgroupCount(invocations, WORKGROUP, limits);
         const params = uploadBuffer(
           device,
           new Uint32Array([
@@ -153,19 +131,12 @@ async function runPiece(
           Usage.UNIFORM,
           `escalated-max ${label} params`,
         );
-        buffers.push(params);
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
-            ...entries.map(({ binding, buffer }) => ({ binding, resource: { buffer } })),
-          ],
-        });
-        const compute = encoder.beginComputePass({ label: `escalated-max ${label}` });
-        compute.setPipeline(pipeline);
-        compute.setBindGroup(0, bindGroup);
-        compute.dispatchWorkgroups(groups);
-        compute.end();
+        track(params);
+        const bindings = [
+          { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
+          ...entries.map(({ binding, buffer }) => ({ binding, resource: { buffer } })),
+        ];
+        encodePass(device, encoder, pipeline, bindings, groups, `escalated-max ${label}`);
       };
 
       const perSegment = segments * channels;
@@ -206,19 +177,19 @@ async function runPiece(
         'apply',
       );
       encoder.copyBufferToBuffer(scanned, segments * channels * 4, final, 0, channels * 4);
-      const readback = stageReadback(device, encoder, [
-        { buffer: out, bytes: bits.byteLength },
-        { buffer: final, bytes: channels * 4 },
-      ]);
-      device.queue.submit([encoder.finish()]);
-      stats.submits++;
-      const [outBytes, maxBytes] = (await readback.read()) as [ArrayBuffer, ArrayBuffer];
+      const [outBytes, maxBytes] = (await submitAndRead(
+        device,
+        encoder,
+        [
+          { buffer: out, bytes: bits.byteLength },
+          { buffer: final, bytes: channels * 4 },
+        ],
+        stats,
+      )) as [ArrayBuffer, ArrayBuffer];
       keys.set(new Uint32Array(maxBytes));
       return new Uint32Array(outBytes);
-    } finally {
-      for (const buffer of buffers) buffer.destroy();
-    }
-  });
+    }),
+  );
 }
 
 function float32Only(values: FloatArray, out: FloatArray): [Float32Array, Float32Array] {
@@ -235,11 +206,8 @@ export async function createWebgpuEscalatedMaxKernel(
   gpu: GPU | null | undefined,
   options: GpuContextOptions = {},
 ): Promise<WebgpuEscalatedMaxKernel> {
-  const context = new GpuContext(gpu, options);
+  const { context } = await openKernelContext(gpu, options, pipelinesFor);
   const stats = { submits: 0 };
-  // Acquire and compile now: a backend that cannot run says so when created, and the registry
-  // falls through to the next one.
-  await pipelinesFor((await context.acquire()).device);
 
   return {
     backend: 'webgpu',

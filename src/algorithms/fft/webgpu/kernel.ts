@@ -35,15 +35,28 @@ import { AlgorithmError, badRequest } from '../../errors.ts';
 import {
   createBuffer,
   elementsPerBinding,
-  stageReadback,
+  submitAndRead,
   uploadBuffer,
   Usage,
+  withBuffers,
   withErrorScopes,
 } from '../../gpu/buffers.ts';
-import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../../gpu/device.ts';
+import {
+  openKernelContext,
+  type AcquiredDevice,
+  type GpuContext,
+  type GpuContextOptions,
+} from '../../gpu/device.ts';
 import { encodeFftStages, fftStagePipeline, twiddleTable } from '../../gpu/fft/fft.ts';
 import type { FloatArray, FloatDtype } from '../../types.ts';
 import { checkPlanOptions, fftPlan, type FftKind, type FftPlanOptions } from '../plan.ts';
+import {
+  bufferBindings,
+  compilePipeline,
+  encodePass,
+  perDevice,
+  workgroupCount,
+} from '../../gpu/pipelines.ts';
 import { rootOfUnity } from '../twiddle.ts';
 import {
   chirpPadShader,
@@ -183,46 +196,31 @@ interface Pipelines {
   chirpUnpad: GPUComputePipeline;
 }
 
-const pipelineCache = new WeakMap<GPUDevice, Promise<Pipelines>>();
-
 function compile(device: GPUDevice, code: string, label: string): Promise<GPUComputePipeline> {
-  const module = device.createShaderModule({ code, label: `fft ${label}` });
-  return device
-    .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } })
-    .catch((error: unknown) => {
-      throw new AlgorithmError(
-        'unavailable',
-        `webgpu: fft ${label} shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
+  return compilePipeline(device, code, 'main', `fft ${label}`);
 }
 
-function pipelinesFor(device: GPUDevice): Promise<Pipelines> {
-  let pipelines = pipelineCache.get(device);
-  if (pipelines === undefined) {
-    pipelines = Promise.all([
-      fftStagePipeline(device),
-      compile(device, packRealShader, 'pack'),
-      compile(device, expandHermitianShader, 'expand'),
-      compile(device, keepBinsShader, 'bins'),
-      compile(device, realPartShader, 'real'),
-      compile(device, chirpPadShader, 'chirp pad'),
-      compile(device, multiplyShader, 'multiply'),
-      compile(device, chirpUnpadShader, 'chirp unpad'),
-    ]).then(([stage, pack, expand, bins, real, chirpPad, multiply, chirpUnpad]) => ({
-      stage,
-      pack,
-      expand,
-      bins,
-      real,
-      chirpPad,
-      multiply,
-      chirpUnpad,
-    }));
-    pipelineCache.set(device, pipelines);
-  }
-  return pipelines;
-}
+const pipelinesFor = perDevice((device): Promise<Pipelines> =>
+  Promise.all([
+    fftStagePipeline(device),
+    compile(device, packRealShader, 'pack'),
+    compile(device, expandHermitianShader, 'expand'),
+    compile(device, keepBinsShader, 'bins'),
+    compile(device, realPartShader, 'real'),
+    compile(device, chirpPadShader, 'chirp pad'),
+    compile(device, multiplyShader, 'multiply'),
+    compile(device, chirpUnpadShader, 'chirp unpad'),
+  ]).then(([stage, pack, expand, bins, real, chirpPad, multiply, chirpUnpad]) => ({
+    stage,
+    pack,
+    expand,
+    bins,
+    real,
+    chirpPad,
+    multiply,
+    chirpUnpad,
+  })),
+);
 
 /** Tables kept on one device: twiddles per power of two, Bluestein per (n, direction). */
 interface DeviceTables {
@@ -310,13 +308,8 @@ async function runPiece(
   const { device, limits } = acquired;
   const { n, kind, inverse, frames } = job;
   const bins = Math.floor(n / 2) + 1;
-  return withErrorScopes(device, 'fft', async () => {
-    const buffers: GPUBuffer[] = [];
-    const track = (buffer: GPUBuffer) => {
-      buffers.push(buffer);
-      return buffer;
-    };
-    try {
+  return withErrorScopes(device, 'fft', () =>
+    withBuffers(async (track) => {
       const usage = Usage.STORAGE | Usage.COPY_SRC;
       const complexFrames = (length: number, label: string) =>
         track(createBuffer(device, frames * length * 8, usage, label));
@@ -327,29 +320,19 @@ async function runPiece(
         shape: { n: number; m: number; total: number; scale?: number },
         label: string,
       ) => {
-        const groups = Math.max(
-          1,
-          Math.min(
-            Math.ceil(shape.total / PASS_WORKGROUP),
-            limits.maxComputeWorkgroupsPerDimension,
-          ),
-        );
+        const groups = workgroupCount(shape.total, PASS_WORKGROUP, limits);
         const words = new ArrayBuffer(PASS_PARAMS_BYTES);
         new Uint32Array(words, 0, 4).set([shape.n, shape.m, shape.total, groups]);
         new Float32Array(words, 16, 1).set([shape.scale ?? 1]);
         const params = track(uploadBuffer(device, new Uint8Array(words), Usage.UNIFORM, label));
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [params, ...resources].map((buffer, binding) => ({
-            binding,
-            resource: { buffer },
-          })),
-        });
-        const pass = encoder.beginComputePass({ label });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(groups);
-        pass.end();
+        encodePass(
+          device,
+          encoder,
+          pipeline,
+          bufferBindings([params, ...resources]),
+          groups,
+          label,
+        );
       };
       const stages = (
         size: number,
@@ -413,14 +396,10 @@ async function runPiece(
           );
         }
       }
-      const readback = stageReadback(device, encoder, [{ buffer: result, bytes }]);
-      device.queue.submit([encoder.finish()]);
-      const [out] = await readback.read();
+      const [out] = await submitAndRead(device, encoder, [{ buffer: result, bytes }]);
       return new Float32Array(out as ArrayBuffer);
-    } finally {
-      for (const buffer of buffers) buffer.destroy();
-    }
-  });
+    }),
+  );
 }
 
 /** Frames per submission under the device's (or the injected) binding limits. */
@@ -477,14 +456,8 @@ export async function createWebgpuFftKernel(
   gpu: GPU | null | undefined,
   options: GpuContextOptions = {},
 ): Promise<GpuFftKernel> {
-  const context = new GpuContext(gpu, options);
+  const { context } = await openKernelContext(gpu, options, pipelinesFor);
   const stats = { submits: 0 };
-  try {
-    await pipelinesFor((await context.acquire()).device);
-  } catch (error) {
-    context.close();
-    throw error;
-  }
   let tables: DeviceTables | undefined;
   const tablesOn = (device: GPUDevice): DeviceTables => {
     if (tables?.device !== device) {

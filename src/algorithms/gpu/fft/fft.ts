@@ -10,12 +10,25 @@ import { AlgorithmError, badRequest } from '../../errors.ts';
 import {
   createBuffer,
   elementsPerBinding,
-  stageReadback,
+  submitAndRead,
   uploadBuffer,
   Usage,
+  withBuffers,
   withErrorScopes,
 } from '../buffers.ts';
-import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../device.ts';
+import {
+  openKernelContext,
+  type AcquiredDevice,
+  type GpuContext,
+  type GpuContextOptions,
+} from '../device.ts';
+import {
+  bufferBindings,
+  compilePipeline,
+  encodePass,
+  perDevice,
+  workgroupCount,
+} from '../pipelines.ts';
 import { FFT_PARAMS_BYTES, FFT_WORKGROUP, fftStageShader } from './shader.ts';
 
 export interface GpuFft {
@@ -29,25 +42,6 @@ export interface GpuFft {
   fft(input: Float32Array, n: number, options?: { inverse?: boolean }): Promise<Float32Array>;
 }
 
-const pipelines = new WeakMap<GPUDevice, Promise<GPUComputePipeline>>();
-
-function pipelineFor(device: GPUDevice): Promise<GPUComputePipeline> {
-  let pipeline = pipelines.get(device);
-  if (pipeline === undefined) {
-    const module = device.createShaderModule({ code: fftStageShader, label: 'fft stage' });
-    pipeline = device
-      .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'stage' } })
-      .catch((error: unknown) => {
-        throw new AlgorithmError(
-          'unavailable',
-          `webgpu: fft shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      });
-    pipelines.set(device, pipeline);
-  }
-  return pipeline;
-}
-
 /** W_n^m = e^(−2πim/n) for m < n/2, float64 then rounded once to float32. */
 export function twiddleTable(n: number): Float32Array {
   const table = new Float32Array(Math.max(2, n));
@@ -59,6 +53,19 @@ export function twiddleTable(n: number): Float32Array {
     table[2 * m + 1] = -Math.sin(angle);
   }
   return table;
+}
+
+/** `twiddleTable` kept per n (a kernel's own cache: the tables of the sizes it has seen). */
+export function twiddleCache(): (n: number) => Float32Array {
+  const tables = new Map<number, Float32Array>();
+  return (n) => {
+    let table = tables.get(n);
+    if (table === undefined) {
+      table = twiddleTable(n);
+      tables.set(n, table);
+    }
+    return table;
+  };
 }
 
 function checkInput(input: Float32Array, n: number): number {
@@ -108,10 +115,7 @@ export function encodeFftStages(
 ): GPUBuffer {
   const { n, frames, inverse, table } = spec;
   const total = (frames * n) / 2;
-  const groups = Math.max(
-    1,
-    Math.min(Math.ceil(total / FFT_WORKGROUP), limits.maxComputeWorkgroupsPerDimension),
-  );
+  const groups = workgroupCount(total, FFT_WORKGROUP, limits);
   const extra = spec.scale ?? 1;
   let [source, target] = [spec.source, spec.target];
   for (let ns = 1; ns < n; ns *= 2) {
@@ -122,29 +126,17 @@ export function encodeFftStages(
     new Float32Array(words, 20, 2).set([inverse ? -1 : 1, scale]);
     const params = uploadBuffer(device, new Uint8Array(words), Usage.UNIFORM, 'fft params');
     track(params);
-    const bindGroup = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: params } },
-        { binding: 1, resource: { buffer: source } },
-        { binding: 2, resource: { buffer: target } },
-        { binding: 3, resource: { buffer: table } },
-      ],
-    });
-    const pass = encoder.beginComputePass({ label: `fft stage ${String(ns)}` });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(groups);
-    pass.end();
+    const entries = bufferBindings([params, source, target, table]);
+    encodePass(device, encoder, pipeline, entries, groups, `fft stage ${String(ns)}`);
     [source, target] = [target, source];
   }
   return source;
 }
 
 /** The stage pipeline of `device` (compiled once per device). */
-export function fftStagePipeline(device: GPUDevice): Promise<GPUComputePipeline> {
-  return pipelineFor(device);
-}
+export const fftStagePipeline: (device: GPUDevice) => Promise<GPUComputePipeline> = perDevice(
+  (device) => compilePipeline(device, fftStageShader, 'stage', 'fft stage', 'fft shader'),
+);
 
 async function runFrames(
   acquired: AcquiredDevice,
@@ -154,18 +146,13 @@ async function runFrames(
   twiddles: Float32Array,
 ): Promise<Float32Array> {
   const { device, limits } = acquired;
-  const pipeline = await pipelineFor(device);
-  return withErrorScopes(device, 'fft', async () => {
-    const buffers: GPUBuffer[] = [];
-    const track = (buffer: GPUBuffer) => {
-      buffers.push(buffer);
-    };
-    try {
+  const pipeline = await fftStagePipeline(device);
+  return withErrorScopes(device, 'fft', () =>
+    withBuffers(async (track) => {
       const usage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
-      const ping = uploadBuffer(device, frames, usage, 'fft ping');
-      const pong = createBuffer(device, frames.byteLength, usage, 'fft pong');
-      const table = uploadBuffer(device, twiddles, Usage.STORAGE, 'fft twiddles');
-      buffers.push(ping, pong, table);
+      const ping = track(uploadBuffer(device, frames, usage, 'fft ping'));
+      const pong = track(createBuffer(device, frames.byteLength, usage, 'fft pong'));
+      const table = track(uploadBuffer(device, twiddles, Usage.STORAGE, 'fft twiddles'));
       const encoder = device.createCommandEncoder();
       const spec = {
         n,
@@ -176,26 +163,21 @@ async function runFrames(
         table,
       };
       const result = encodeFftStages(device, encoder, pipeline, limits, spec, track);
-      const readback = stageReadback(device, encoder, [
+      const [data] = await submitAndRead(device, encoder, [
         { buffer: result, bytes: frames.byteLength },
       ]);
-      device.queue.submit([encoder.finish()]);
-      const [data] = await readback.read();
       return new Float32Array(data as ArrayBuffer);
-    } finally {
-      for (const buffer of buffers) buffer.destroy();
-    }
-  });
+    }),
+  );
 }
 
 export async function createGpuFft(
   gpu: GPU | null | undefined,
   options: GpuContextOptions = {},
 ): Promise<GpuFft> {
-  const context = new GpuContext(gpu, options);
+  const { context } = await openKernelContext(gpu, options, fftStagePipeline);
   const stats = { submits: 0 };
-  await pipelineFor((await context.acquire()).device);
-  const tables = new Map<number, Float32Array>();
+  const twiddlesOf = twiddleCache();
   return {
     context,
     stats,
@@ -206,12 +188,7 @@ export async function createGpuFft(
         output.set(input);
         return output;
       }
-      let twiddles = tables.get(n);
-      if (twiddles === undefined) {
-        twiddles = twiddleTable(n);
-        tables.set(n, twiddles);
-      }
-      const table = twiddles;
+      const table = twiddlesOf(n);
       await context.run(async (acquired) => {
         const perPass = Math.floor(elementsPerBinding(acquired.limits, 8) / n);
         if (perPass < 1 || n / 2 > elementsPerBinding(acquired.limits, 8)) {

@@ -19,44 +19,29 @@ import { AlgorithmError, badRequest } from '../../errors.ts';
 import {
   createBuffer,
   elementsPerBinding,
-  stageReadback,
+  submitAndRead,
   uploadBuffer,
   Usage,
+  withBuffers,
   withErrorScopes,
 } from '../../gpu/buffers.ts';
-import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../../gpu/device.ts';
+import {
+  openKernelContext,
+  type AcquiredDevice,
+  type GpuKernelHandles,
+  type GpuContextOptions,
+} from '../../gpu/device.ts';
+import { compilePipeline, encodePass, perDevice, workgroupCount } from '../../gpu/pipelines.ts';
 import type { AsyncPolyphaseKernel, PolyphaseKernel } from '../kernels.ts';
 import { PARAMS_BYTES, polyphaseShader, WORKGROUP } from './shader.ts';
 
-export interface WebgpuPolyphaseKernel extends AsyncPolyphaseKernel {
-  readonly context: GpuContext;
-  /** Submissions so far (one per piece); shows the splits in tests. */
-  readonly stats: Readonly<{ submits: number; cpuOutputs: number }>;
-  /** The device in use: a fallback adapter's (SwiftShader's) timings are no speed figure. */
-  device(): Promise<AcquiredDevice>;
-}
+/** `stats.cpuOutputs`: outputs the fallback computed (non-finite windows or sums). */
+export interface WebgpuPolyphaseKernel
+  extends AsyncPolyphaseKernel, GpuKernelHandles<{ submits: number; cpuOutputs: number }> {}
 
-const pipelineCache = new WeakMap<GPUDevice, Promise<GPUComputePipeline>>();
-
-function pipelineFor(device: GPUDevice): Promise<GPUComputePipeline> {
-  let pipeline = pipelineCache.get(device);
-  if (pipeline === undefined) {
-    const module = device.createShaderModule({ code: polyphaseShader, label: 'polyphase' });
-    pipeline = device
-      .createComputePipelineAsync({
-        layout: 'auto',
-        compute: { module, entryPoint: 'polyphase' },
-      })
-      .catch((error: unknown) => {
-        throw new AlgorithmError(
-          'unavailable',
-          `webgpu: polyphase shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      });
-    pipelineCache.set(device, pipeline);
-  }
-  return pipeline;
-}
+const pipelineFor = perDevice((device) =>
+  compilePipeline(device, polyphaseShader, 'polyphase', 'polyphase'),
+);
 
 /** The largest u32 upsampled time a piece's last output may reach. */
 const MAX_TIME = 2 ** 32 - 1;
@@ -101,9 +86,9 @@ async function runPieces(
     );
   }
   const pipeline = await pipelineFor(device);
-  await withErrorScopes(device, 'polyphase', async () => {
-    const tapsBuffer = uploadBuffer(device, taps, Usage.STORAGE, 'polyphase taps');
-    try {
+  await withErrorScopes(device, 'polyphase', () =>
+    withBuffers(async (trackOuter) => {
+      const tapsBuffer = trackOuter(uploadBuffer(device, taps, Usage.STORAGE, 'polyphase taps'));
       for (let first = 0; first < count;) {
         // Output `first` is at upsampled time phase + first·down (< 2^45: exact in a double).
         const time = job.phase + first * down;
@@ -111,60 +96,43 @@ async function runPieces(
         const phase = time % up;
         const n = Math.min(count - first, outputsPerPiece(elements, perPhase, up, down, phase));
         const reads = Math.floor((phase + (n - 1) * down) / up) + perPhase;
-        const groups = Math.max(
-          1,
-          Math.min(Math.ceil(n / WORKGROUP), limits.maxComputeWorkgroupsPerDimension),
-        );
-        const buffers: GPUBuffer[] = [];
-        try {
-          const params = uploadBuffer(
-            device,
-            new Uint32Array([perPhase, up, down, phase, n, groups * WORKGROUP, 0, 0]),
-            Usage.UNIFORM,
-            'polyphase params',
+        const groups = workgroupCount(n, WORKGROUP, limits);
+        await withBuffers(async (track) => {
+          const params = track(
+            uploadBuffer(
+              device,
+              new Uint32Array([perPhase, up, down, phase, n, groups * WORKGROUP, 0, 0]),
+              Usage.UNIFORM,
+              'polyphase params',
+            ),
           );
-          const piece = uploadBuffer(
-            device,
-            samples.subarray(from, from + reads),
-            Usage.STORAGE,
-            'polyphase samples',
+          const piece = track(
+            uploadBuffer(
+              device,
+              samples.subarray(from, from + reads),
+              Usage.STORAGE,
+              'polyphase samples',
+            ),
           );
-          const result = createBuffer(
-            device,
-            n * 4,
-            Usage.STORAGE | Usage.COPY_SRC,
-            'polyphase out',
+          const result = track(
+            createBuffer(device, n * 4, Usage.STORAGE | Usage.COPY_SRC, 'polyphase out'),
           );
-          buffers.push(params, piece, result);
-          const bindGroup = device.createBindGroup({
-            layout: pipeline.getBindGroupLayout(0),
-            entries: [
-              { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
-              { binding: 1, resource: { buffer: tapsBuffer } },
-              { binding: 2, resource: { buffer: piece } },
-              { binding: 3, resource: { buffer: result } },
-            ],
-          });
+          const entries = [
+            { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
+            { binding: 1, resource: { buffer: tapsBuffer } },
+            { binding: 2, resource: { buffer: piece } },
+            { binding: 3, resource: { buffer: result } },
+          ];
           const encoder = device.createCommandEncoder();
-          const pass = encoder.beginComputePass({ label: 'polyphase' });
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bindGroup);
-          pass.dispatchWorkgroups(groups);
-          pass.end();
-          const readback = stageReadback(device, encoder, [{ buffer: result, bytes: n * 4 }]);
-          device.queue.submit([encoder.finish()]);
-          stats.submits++;
-          const [data] = (await readback.read()) as [ArrayBuffer];
+          encodePass(device, encoder, pipeline, entries, groups, 'polyphase');
+          const sources = [{ buffer: result, bytes: n * 4 }];
+          const [data] = (await submitAndRead(device, encoder, sources, stats)) as [ArrayBuffer];
           out.set(new Float32Array(data), first);
-        } finally {
-          for (const buffer of buffers) buffer.destroy();
-        }
+        });
         first += n;
       }
-    } finally {
-      tapsBuffer.destroy();
-    }
-  });
+    }),
+  );
 }
 
 function wholeNumber(what: string, value: number, min: number): number {
@@ -181,11 +149,8 @@ export async function createWebgpuPolyphaseKernel(
   fallback: PolyphaseKernel,
   options: GpuContextOptions = {},
 ): Promise<WebgpuPolyphaseKernel> {
-  const context = new GpuContext(gpu, options);
+  const { context } = await openKernelContext(gpu, options, pipelineFor);
   const stats = { submits: 0, cpuOutputs: 0 };
-  // Acquire and compile now: a backend that cannot run says so when created, and the registry
-  // falls through to the next one.
-  await pipelineFor((await context.acquire()).device);
 
   return {
     backend: 'webgpu',

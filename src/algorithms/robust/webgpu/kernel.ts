@@ -21,17 +21,20 @@ import { AlgorithmError } from '../../errors.ts';
 import {
   createBuffer,
   elementsPerBinding,
-  stageReadback,
+  submitAndRead,
   uploadBuffer,
   Usage,
+  withBuffers,
   withErrorScopes,
 } from '../../gpu/buffers.ts';
 import {
-  GpuContext,
+  openKernelContext,
   type AcquiredDevice,
+  type GpuKernelHandles,
   type GpuContextOptions,
   type GpuLimits,
 } from '../../gpu/device.ts';
+import { compilePipeline, encodePass, perDevice } from '../../gpu/pipelines.ts';
 import type { FloatArray, FloatDtype } from '../../types.ts';
 import type { RobustKernel, RobustStatistic } from '../kernels.ts';
 import { windowsIn } from '../windows-in.ts';
@@ -67,42 +70,22 @@ export interface RobustGpuStats {
   submits: number;
 }
 
-export interface WebgpuRobustKernel extends RobustKernel {
-  readonly context: GpuContext;
-  readonly stats: Readonly<RobustGpuStats>;
-  /** The device in use: a fallback adapter's timings are no speed figure. */
-  device(): Promise<AcquiredDevice>;
-}
+export interface WebgpuRobustKernel extends RobustKernel, GpuKernelHandles<RobustGpuStats> {}
 
 const ENTRIES: readonly RobustEntry[] = ['meanStdPerThread', 'meanStdPerGroup', 'medianMad'];
 
 /** Per device, pipelines compiled once. */
-const pipelineCache = new WeakMap<GPUDevice, Map<RobustEntry, Promise<GPUComputePipeline>>>();
-
-function pipelineFor(device: GPUDevice, entry: RobustEntry): Promise<GPUComputePipeline> {
-  let pipelines = pipelineCache.get(device);
-  if (pipelines === undefined) {
-    pipelines = new Map();
-    pipelineCache.set(device, pipelines);
-  }
-  let pipeline = pipelines.get(entry);
-  if (pipeline === undefined) {
-    const module = device.createShaderModule({
-      code: robustShader(entry),
-      label: `robust ${entry}`,
-    });
-    pipeline = device
-      .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: entry } })
-      .catch((error: unknown) => {
-        throw new AlgorithmError(
-          'unavailable',
-          `webgpu: robust shader (${entry}) did not compile: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      });
-    pipelines.set(entry, pipeline);
-  }
-  return pipeline;
-}
+const pipelineFor = perDevice(
+  (device, entry: RobustEntry) =>
+    compilePipeline(
+      device,
+      robustShader(entry),
+      entry,
+      `robust ${entry}`,
+      `robust shader (${entry})`,
+    ),
+  (entry) => entry,
+);
 
 /** Samples one binding holds: a window longer than this cannot run on the GPU. */
 export function samplesPerBinding(limits: GpuLimits): number {
@@ -158,57 +141,45 @@ async function runPasses(
   for (let at = 0; at < outputs; at += perPass) {
     const count = Math.min(perPass, outputs - at);
     const piece = samples.subarray(at, at + count + window - 1);
-    const data = await withErrorScopes(device, 'robust', async () => {
-      const buffers: GPUBuffer[] = [];
-      try {
+    const data = await withErrorScopes(device, 'robust', () =>
+      withBuffers(async (track) => {
         // Bit patterns, not floats: the shader classifies NaN/±∞ from the bits.
         const bits = new Uint32Array(piece.buffer, piece.byteOffset, piece.length);
-        const input = uploadBuffer(device, bits, Usage.STORAGE, 'robust samples');
-        buffers.push(input);
+        const input = track(uploadBuffer(device, bits, Usage.STORAGE, 'robust samples'));
         const perGroup = entry === 'meanStdPerGroup';
         // Grid-stride loops in the shader cover what the dispatch limit leaves over.
         const groups = Math.min(
           perGroup ? count : Math.ceil(count / WORKGROUP),
           limits.maxComputeWorkgroupsPerDimension,
         );
-        const params = uploadBuffer(
-          device,
-          paramsWords(window, count, groups, pass.minPeriods, pass.ddof),
-          Usage.UNIFORM,
-          'robust params',
+        const params = track(
+          uploadBuffer(
+            device,
+            paramsWords(window, count, groups, pass.minPeriods, pass.ddof),
+            Usage.UNIFORM,
+            'robust params',
+          ),
         );
-        const output = createBuffer(
-          device,
-          count * RECORD_BYTES,
-          Usage.STORAGE | Usage.COPY_SRC,
-          'robust records',
+        const output = track(
+          createBuffer(
+            device,
+            count * RECORD_BYTES,
+            Usage.STORAGE | Usage.COPY_SRC,
+            'robust records',
+          ),
         );
-        buffers.push(params, output);
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
-            { binding: 1, resource: { buffer: input } },
-            { binding: 2, resource: { buffer: output } },
-          ],
-        });
+        const entries = [
+          { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
+          { binding: 1, resource: { buffer: input } },
+          { binding: 2, resource: { buffer: output } },
+        ];
         const encoder = device.createCommandEncoder();
-        const compute = encoder.beginComputePass({ label: `robust ${entry}` });
-        compute.setPipeline(pipeline);
-        compute.setBindGroup(0, bindGroup);
-        compute.dispatchWorkgroups(groups);
-        compute.end();
-        const readback = stageReadback(device, encoder, [
-          { buffer: output, bytes: count * RECORD_BYTES },
-        ]);
-        device.queue.submit([encoder.finish()]);
-        stats.submits++;
-        const [bytes] = await readback.read();
+        encodePass(device, encoder, pipeline, entries, groups, `robust ${entry}`);
+        const sources = [{ buffer: output, bytes: count * RECORD_BYTES }];
+        const [bytes] = await submitAndRead(device, encoder, sources, stats);
         return new Uint32Array(bytes as ArrayBuffer);
-      } finally {
-        for (const buffer of buffers) buffer.destroy();
-      }
-    });
+      }),
+    );
     records.set(data, at * 4);
   }
   return records;
@@ -222,12 +193,10 @@ export async function createWebgpuRobustKernel(
   gpu: GPU | null | undefined,
   options: GpuContextOptions = {},
 ): Promise<WebgpuRobustKernel> {
-  const context = new GpuContext(gpu, options);
+  const { context, acquired } = await openKernelContext(gpu, options, (device) =>
+    Promise.all(ENTRIES.map((entry) => pipelineFor(device, entry))),
+  );
   const stats: RobustGpuStats = { submits: 0 };
-  // Acquire and compile now: a backend that cannot run says so when created, and the registry
-  // falls through to the next one.
-  const acquired = await context.acquire();
-  await Promise.all(ENTRIES.map((entry) => pipelineFor(acquired.device, entry)));
   // A device acquired after a loss has the same adapter's limits.
   const limits = acquired.limits;
 

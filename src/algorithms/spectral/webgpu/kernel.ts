@@ -16,27 +16,35 @@ import { AlgorithmError, badRequest } from '../../errors.ts';
 import {
   createBuffer,
   elementsPerBinding,
-  stageReadback,
+  submitAndRead,
   uploadBuffer,
+  uploadUniform,
   Usage,
+  withBuffers,
   withErrorScopes,
 } from '../../gpu/buffers.ts';
-import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../../gpu/device.ts';
-import { twiddleTable } from '../../gpu/fft/fft.ts';
-import { FFT_PARAMS_BYTES, FFT_WORKGROUP, fftStageShader } from '../../gpu/fft/shader.ts';
+import {
+  openKernelContext,
+  type AcquiredDevice,
+  type GpuKernelHandles,
+  type GpuContextOptions,
+} from '../../gpu/device.ts';
+import { encodeFftStages, twiddleCache } from '../../gpu/fft/fft.ts';
+import { fftStageShader } from '../../gpu/fft/shader.ts';
+import {
+  bufferBindings,
+  compilePipeline,
+  encodePass,
+  perDevice,
+  workgroupCount,
+} from '../../gpu/pipelines.ts';
 import type { FloatDtype } from '../../types.ts';
 import type { StftKernel } from '../stft-kernels.ts';
 import type { StftParams } from '../stft.ts';
 import { getWindow } from '../windows.ts';
 import { binsShader, packShader, STFT_PARAMS_BYTES, STFT_WORKGROUP } from './shader.ts';
 
-export interface WebgpuStftKernel extends StftKernel {
-  readonly context: GpuContext;
-  /** Submissions so far (one per piece of frames that fits the bindings); shows the splits. */
-  readonly stats: Readonly<{ submits: number }>;
-  /** The device in use: a fallback adapter's (SwiftShader's) timings are no speed figure. */
-  device(): Promise<AcquiredDevice>;
-}
+export interface WebgpuStftKernel extends StftKernel, GpuKernelHandles {}
 
 interface Pipelines {
   pack: GPUComputePipeline;
@@ -44,32 +52,17 @@ interface Pipelines {
   bins: GPUComputePipeline;
 }
 
-const pipelineCache = new WeakMap<GPUDevice, Promise<Pipelines>>();
-
 function compile(device: GPUDevice, code: string, entryPoint: string): Promise<GPUComputePipeline> {
-  const module = device.createShaderModule({ code, label: `stft ${entryPoint}` });
-  return device
-    .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
-    .catch((error: unknown) => {
-      throw new AlgorithmError(
-        'unavailable',
-        `webgpu: stft ${entryPoint} shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
+  return compilePipeline(device, code, entryPoint, `stft ${entryPoint}`);
 }
 
-function pipelinesFor(device: GPUDevice): Promise<Pipelines> {
-  let pipelines = pipelineCache.get(device);
-  if (pipelines === undefined) {
-    pipelines = Promise.all([
-      compile(device, packShader, 'pack'),
-      compile(device, fftStageShader, 'stage'),
-      compile(device, binsShader, 'bins'),
-    ]).then(([pack, stage, bins]) => ({ pack, stage, bins }));
-    pipelineCache.set(device, pipelines);
-  }
-  return pipelines;
-}
+const pipelinesFor = perDevice((device): Promise<Pipelines> =>
+  Promise.all([
+    compile(device, packShader, 'pack'),
+    compile(device, fftStageShader, 'stage'),
+    compile(device, binsShader, 'bins'),
+  ]).then(([pack, stage, bins]) => ({ pack, stage, bins })),
+);
 
 /** Why the GPU kernel does not take these params (the registry's caller then runs js). */
 export function webgpuStftRefusal(params: StftParams, dtype: FloatDtype): string | undefined {
@@ -101,12 +94,6 @@ interface Shape {
   bins: number;
 }
 
-function uniform(device: GPUDevice, words: number[], bytes: number, label: string): GPUBuffer {
-  const data = new ArrayBuffer(bytes);
-  new Uint32Array(data, 0, words.length).set(words);
-  return uploadBuffer(device, new Uint8Array(data), Usage.UNIFORM, label);
-}
-
 /** One submission: upload `samples`, pack, FFT stages, keep bins, read back `frames` frames. */
 async function runPiece(
   acquired: AcquiredDevice,
@@ -119,15 +106,9 @@ async function runPiece(
 ): Promise<Float32Array> {
   const { device, limits } = acquired;
   const { nperseg, step, nfft, bins } = shape;
-  const groupsFor = (total: number, size: number) =>
-    Math.max(1, Math.min(Math.ceil(total / size), limits.maxComputeWorkgroupsPerDimension));
-  return withErrorScopes(device, 'stft', async () => {
-    const buffers: GPUBuffer[] = [];
-    const track = (buffer: GPUBuffer) => {
-      buffers.push(buffer);
-      return buffer;
-    };
-    try {
+  const groupsFor = (total: number, size: number) => workgroupCount(total, size, limits);
+  return withErrorScopes(device, 'stft', () =>
+    withBuffers(async (track) => {
       const complexBytes = frames * nfft * 8;
       const usage = Usage.STORAGE | Usage.COPY_SRC;
       const input = track(uploadBuffer(device, samples, Usage.STORAGE, 'stft samples'));
@@ -142,58 +123,33 @@ async function runPiece(
         groups: number,
         label: string,
       ) => {
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
-        });
-        const pass = encoder.beginComputePass({ label });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(groups);
-        pass.end();
+        encodePass(device, encoder, pipeline, bufferBindings(resources), groups, label);
       };
 
       const packed = frames * nfft;
       const packGroups = groupsFor(packed, STFT_WORKGROUP);
       const packParams = [frames, nfft, nperseg, step, packed, packGroups];
-      const packUniform = track(uniform(device, packParams, STFT_PARAMS_BYTES, 'stft pack'));
+      const packUniform = track(uploadUniform(device, packParams, STFT_PARAMS_BYTES, 'stft pack'));
       dispatch(pipelines.pack, [packUniform, input, weights, ping], packGroups, 'stft pack');
 
-      let [source, target] = [ping, pong];
-      const butterflies = (frames * nfft) / 2;
-      const fftGroups = groupsFor(butterflies, FFT_WORKGROUP);
-      for (let ns = 1; ns < nfft; ns *= 2) {
-        // The FFT shader's params: n, ns, stride, total, groups, then sign 1.0 and scale 1.0.
-        const words = [nfft, ns, nfft / (2 * ns), butterflies, fftGroups];
-        const data = new ArrayBuffer(FFT_PARAMS_BYTES);
-        new Uint32Array(data, 0, 5).set(words);
-        new Float32Array(data, 20, 2).set([1, 1]);
-        const stageUniform = track(
-          uploadBuffer(device, new Uint8Array(data), Usage.UNIFORM, 'stft fft stage'),
-        );
-        dispatch(pipelines.stage, [stageUniform, source, target, table], fftGroups, 'stft fft');
-        [source, target] = [target, source];
-      }
+      const fftSpec = { n: nfft, frames, inverse: false, source: ping, target: pong, table };
+      const source = encodeFftStages(device, encoder, pipelines.stage, limits, fftSpec, track);
 
       let result = source;
       if (bins < nfft) {
         const kept = frames * bins;
         const binGroups = groupsFor(kept, STFT_WORKGROUP);
         const binParams = [frames, nfft, bins, step, kept, binGroups];
-        const binUniform = track(uniform(device, binParams, STFT_PARAMS_BYTES, 'stft bins'));
+        const binUniform = track(uploadUniform(device, binParams, STFT_PARAMS_BYTES, 'stft bins'));
         result = track(createBuffer(device, kept * 8, usage, 'stft bins'));
         dispatch(pipelines.bins, [binUniform, source, result], binGroups, 'stft bins');
       }
-      const readback = stageReadback(device, encoder, [
+      const [data] = await submitAndRead(device, encoder, [
         { buffer: result, bytes: frames * bins * 8 },
       ]);
-      device.queue.submit([encoder.finish()]);
-      const [data] = await readback.read();
       return new Float32Array(data as ArrayBuffer);
-    } finally {
-      for (const buffer of buffers) buffer.destroy();
-    }
-  });
+    }),
+  );
 }
 
 /** Frames per submission under the device's (or the injected) binding limits. */
@@ -250,18 +206,9 @@ export async function createWebgpuStftKernel(
   fallback: StftKernel,
   options: GpuContextOptions = {},
 ): Promise<WebgpuStftKernel> {
-  const context = new GpuContext(gpu, options);
+  const { context } = await openKernelContext(gpu, options, pipelinesFor);
   const stats = { submits: 0 };
-  await pipelinesFor((await context.acquire()).device);
-  const tables = new Map<number, Float32Array>();
-  const twiddlesOf = (n: number) => {
-    let table = tables.get(n);
-    if (table === undefined) {
-      table = twiddleTable(n);
-      tables.set(n, table);
-    }
-    return table;
-  };
+  const twiddlesOf = twiddleCache();
 
   return {
     backend: 'webgpu',

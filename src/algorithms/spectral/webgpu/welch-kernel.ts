@@ -24,14 +24,28 @@ import { AlgorithmError } from '../../errors.ts';
 import {
   createBuffer,
   elementsPerBinding,
-  stageReadback,
+  submitAndRead,
   uploadBuffer,
+  uploadUniform,
   Usage,
+  withBuffers,
   withErrorScopes,
 } from '../../gpu/buffers.ts';
-import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../../gpu/device.ts';
-import { twiddleTable } from '../../gpu/fft/fft.ts';
-import { FFT_PARAMS_BYTES, FFT_WORKGROUP, fftStageShader } from '../../gpu/fft/shader.ts';
+import {
+  openKernelContext,
+  type AcquiredDevice,
+  type GpuKernelHandles,
+  type GpuContextOptions,
+} from '../../gpu/device.ts';
+import { encodeFftStages, twiddleCache } from '../../gpu/fft/fft.ts';
+import { fftStageShader } from '../../gpu/fft/shader.ts';
+import {
+  bufferBindings,
+  compilePipeline,
+  encodePass,
+  perDevice,
+  workgroupCount,
+} from '../../gpu/pipelines.ts';
 import { dtypeOf, type FloatDtype } from '../../types.ts';
 import type { WelchKernel, WelchLengths } from '../welch-kernels.ts';
 import { welchStep, type WelchParams } from '../welch.ts';
@@ -47,13 +61,7 @@ import {
 /** Segments per float32 sum on the GPU: bounds its rounding error to 64·2^-24 ≈ 4e-6. */
 export const POWER_GROUP = 64;
 
-export interface WebgpuWelchKernel extends WelchKernel {
-  readonly context: GpuContext;
-  /** Submissions so far (one per piece of segments that fits the bindings); shows the splits. */
-  readonly stats: Readonly<{ submits: number }>;
-  /** The device in use: a fallback adapter's (SwiftShader's) timings are no speed figure. */
-  device(): Promise<AcquiredDevice>;
-}
+export interface WebgpuWelchKernel extends WelchKernel, GpuKernelHandles {}
 
 interface Pipelines {
   mean: GPUComputePipeline;
@@ -62,33 +70,18 @@ interface Pipelines {
   power: GPUComputePipeline;
 }
 
-const pipelineCache = new WeakMap<GPUDevice, Promise<Pipelines>>();
-
 function compile(device: GPUDevice, code: string, entryPoint: string): Promise<GPUComputePipeline> {
-  const module = device.createShaderModule({ code, label: `welch ${entryPoint}` });
-  return device
-    .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
-    .catch((error: unknown) => {
-      throw new AlgorithmError(
-        'unavailable',
-        `webgpu: welch ${entryPoint} shader did not compile: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
+  return compilePipeline(device, code, entryPoint, `welch ${entryPoint}`);
 }
 
-function pipelinesFor(device: GPUDevice): Promise<Pipelines> {
-  let pipelines = pipelineCache.get(device);
-  if (pipelines === undefined) {
-    pipelines = Promise.all([
-      compile(device, meanShader, 'mean'),
-      compile(device, packShader, 'pack'),
-      compile(device, fftStageShader, 'stage'),
-      compile(device, powerShader, 'power'),
-    ]).then(([mean, pack, stage, power]) => ({ mean, pack, stage, power }));
-    pipelineCache.set(device, pipelines);
-  }
-  return pipelines;
-}
+const pipelinesFor = perDevice((device): Promise<Pipelines> =>
+  Promise.all([
+    compile(device, meanShader, 'mean'),
+    compile(device, packShader, 'pack'),
+    compile(device, fftStageShader, 'stage'),
+    compile(device, powerShader, 'power'),
+  ]).then(([mean, pack, stage, power]) => ({ mean, pack, stage, power })),
+);
 
 /** Why the GPU kernel does not take these params (the registry's next backend then runs). */
 export function webgpuWelchRefusal(dtype: FloatDtype, lengths: WelchLengths): string | undefined {
@@ -152,12 +145,6 @@ function finiteMask(
   return { mask, clean, skipped };
 }
 
-function uniform(device: GPUDevice, words: number[], bytes: number, label: string): GPUBuffer {
-  const data = new ArrayBuffer(bytes);
-  new Uint32Array(data, 0, words.length).set(words);
-  return uploadBuffer(device, new Uint8Array(data), Usage.UNIFORM, label);
-}
-
 /**
  * One submission: upload `count` segments' samples and mask, mean, pack, FFT stages, power;
  * read back ⌈count/group⌉ × bins float32 sums.
@@ -175,15 +162,9 @@ async function runPiece(
   const { device, limits } = acquired;
   const { nperseg, step, nfft, bins, group } = shape;
   const cap = limits.maxComputeWorkgroupsPerDimension;
-  const groupsFor = (total: number, size: number) =>
-    Math.max(1, Math.min(Math.ceil(total / size), cap));
-  return withErrorScopes(device, 'welch', async () => {
-    const buffers: GPUBuffer[] = [];
-    const track = (buffer: GPUBuffer) => {
-      buffers.push(buffer);
-      return buffer;
-    };
-    try {
+  const groupsFor = (total: number, size: number) => workgroupCount(total, size, limits);
+  return withErrorScopes(device, 'welch', () =>
+    withBuffers(async (track) => {
       const usage = Usage.STORAGE | Usage.COPY_SRC;
       const input = track(uploadBuffer(device, samples, Usage.STORAGE, 'welch samples'));
       const keep = track(uploadBuffer(device, mask, Usage.STORAGE, 'welch mask'));
@@ -202,15 +183,7 @@ async function runPiece(
         groups: number,
         label: string,
       ) => {
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
-        });
-        const pass = encoder.beginComputePass({ label });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(groups);
-        pass.end();
+        encodePass(device, encoder, pipeline, bufferBindings(resources), groups, label);
       };
       const words = (total: number, groups: number) => [
         count,
@@ -226,7 +199,7 @@ async function runPiece(
       if (shape.detrend) {
         const groups = Math.max(1, Math.min(count, cap));
         const meanUniform = track(
-          uniform(device, words(count, groups), WELCH_PARAMS_BYTES, 'welch mean'),
+          uploadUniform(device, words(count, groups), WELCH_PARAMS_BYTES, 'welch mean'),
         );
         dispatch(pipelines.mean, [meanUniform, input, means], groups, 'welch mean');
       }
@@ -234,7 +207,7 @@ async function runPiece(
       const packed = count * nfft;
       const packGroups = groupsFor(packed, WELCH_WORKGROUP);
       const packUniform = track(
-        uniform(device, words(packed, packGroups), WELCH_PARAMS_BYTES, 'welch pack'),
+        uploadUniform(device, words(packed, packGroups), WELCH_PARAMS_BYTES, 'welch pack'),
       );
       dispatch(
         pipelines.pack,
@@ -243,35 +216,19 @@ async function runPiece(
         'welch pack',
       );
 
-      let [source, target] = [ping, pong];
-      const butterflies = (count * nfft) / 2;
-      const fftGroups = groupsFor(butterflies, FFT_WORKGROUP);
-      for (let ns = 1; ns < nfft; ns *= 2) {
-        // The FFT shader's params: n, ns, stride, total, groups, then sign 1.0 and scale 1.0.
-        const data = new ArrayBuffer(FFT_PARAMS_BYTES);
-        new Uint32Array(data, 0, 5).set([nfft, ns, nfft / (2 * ns), butterflies, fftGroups]);
-        new Float32Array(data, 20, 2).set([1, 1]);
-        const stageUniform = track(
-          uploadBuffer(device, new Uint8Array(data), Usage.UNIFORM, 'welch fft stage'),
-        );
-        dispatch(pipelines.stage, [stageUniform, source, target, table], fftGroups, 'welch fft');
-        [source, target] = [target, source];
-      }
+      const fftSpec = { n: nfft, frames: count, inverse: false, source: ping, target: pong, table };
+      const source = encodeFftStages(device, encoder, pipelines.stage, limits, fftSpec, track);
 
       const powerGroups = groupsFor(sumsCount, WELCH_WORKGROUP);
       const powerUniform = track(
-        uniform(device, words(sumsCount, powerGroups), WELCH_PARAMS_BYTES, 'welch power'),
+        uploadUniform(device, words(sumsCount, powerGroups), WELCH_PARAMS_BYTES, 'welch power'),
       );
       dispatch(pipelines.power, [powerUniform, source, keep, sums], powerGroups, 'welch power');
 
-      const readback = stageReadback(device, encoder, [{ buffer: sums, bytes: sumsCount * 4 }]);
-      device.queue.submit([encoder.finish()]);
-      const [data] = await readback.read();
+      const [data] = await submitAndRead(device, encoder, [{ buffer: sums, bytes: sumsCount * 4 }]);
       return new Float32Array(data as ArrayBuffer);
-    } finally {
-      for (const buffer of buffers) buffer.destroy();
-    }
-  });
+    }),
+  );
 }
 
 /**
@@ -282,18 +239,9 @@ export async function createWebgpuWelchKernel(
   gpu: GPU | null | undefined,
   options: GpuContextOptions = {},
 ): Promise<WebgpuWelchKernel> {
-  const context = new GpuContext(gpu, options);
+  const { context } = await openKernelContext(gpu, options, pipelinesFor);
   const stats = { submits: 0 };
-  await pipelinesFor((await context.acquire()).device);
-  const tables = new Map<number, Float32Array>();
-  const twiddlesOf = (n: number) => {
-    let table = tables.get(n);
-    if (table === undefined) {
-      table = twiddleTable(n);
-      tables.set(n, table);
-    }
-    return table;
-  };
+  const twiddlesOf = twiddleCache();
   const windows = new Map<string, Float32Array>();
   const windowOf = (params: WelchParams, nperseg: number) => {
     const key = `${params.window}:${nperseg}`;

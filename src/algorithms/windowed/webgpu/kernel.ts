@@ -7,16 +7,23 @@
 // and for the records; longer inputs are split into pieces aligned to the deepest window that
 // fits, and levels deeper than a piece, or windows longer than a piece, are merged on the CPU
 // from the pieces' records (float64 sums). Nothing is ever cut silently.
-import { AlgorithmError, badRequest, positiveInteger } from '../../errors.ts';
+import { badRequest, positiveInteger } from '../../errors.ts';
 import {
   createBuffer,
   elementsPerBinding,
-  stageReadback,
+  submitAndRead,
   uploadBuffer,
   Usage,
+  withBuffers,
   withErrorScopes,
 } from '../../gpu/buffers.ts';
-import { GpuContext, type AcquiredDevice, type GpuContextOptions } from '../../gpu/device.ts';
+import {
+  openKernelContext,
+  type AcquiredDevice,
+  type GpuKernelHandles,
+  type GpuContextOptions,
+} from '../../gpu/device.ts';
+import { compilePipeline, encodePass, perDevice } from '../../gpu/pipelines.ts';
 import type { FloatArray } from '../../types.ts';
 import type { WindowKernel } from '../kernels.ts';
 import { MAX_WINDOW, type WindowedOutput } from '../reference.ts';
@@ -37,18 +44,13 @@ import {
   type ShaderInput,
 } from './shader.ts';
 
-export interface WebgpuWindowKernel extends WindowKernel {
-  readonly context: GpuContext;
+export interface WebgpuWindowKernel extends WindowKernel, GpuKernelHandles<Stats> {
   /**
    * Pyramid levels on the GPU without readback in between: level k has windows of
    * windows[0] × … × windows[k] samples; incomplete windows at the end are dropped at every
    * level (the reference with `partial: 'drop'`).
    */
   reduceLevels(values: Float32Array, windows: readonly number[]): Promise<WindowedOutput[]>;
-  /** Submissions so far (one per piece: upload, passes, readback); shows the splits in tests. */
-  readonly stats: Readonly<Stats>;
-  /** The device in use: a fallback adapter's timings are no speed figure. */
-  device(): Promise<AcquiredDevice>;
 }
 
 interface Stats {
@@ -58,37 +60,17 @@ interface Stats {
 type Entry = 'perThread' | 'perGroup';
 
 /** Per device, pipelines compiled on first use (SwiftShader takes seconds for the tree ones). */
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
-
-function pipelineFor(
-  device: GPUDevice,
-  input: ShaderInput,
-  entryPoint: Entry,
-): Promise<GPUComputePipeline> {
-  let pipelines = pipelineCache.get(device);
-  if (pipelines === undefined) {
-    pipelines = new Map();
-    pipelineCache.set(device, pipelines);
-  }
-  const key = `${input} ${entryPoint}`;
-  let pipeline = pipelines.get(key);
-  if (pipeline === undefined) {
-    const module = device.createShaderModule({
-      code: windowedShader(input),
-      label: `windowed ${input}`,
-    });
-    pipeline = device
-      .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
-      .catch((error: unknown) => {
-        throw new AlgorithmError(
-          'unavailable',
-          `webgpu: windowed shader (${key}) did not compile: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      });
-    pipelines.set(key, pipeline);
-  }
-  return pipeline;
-}
+const pipelineFor = perDevice(
+  (device, input: ShaderInput, entryPoint: Entry) =>
+    compilePipeline(
+      device,
+      windowedShader(input),
+      entryPoint,
+      `windowed ${input}`,
+      `windowed shader (${input} ${entryPoint})`,
+    ),
+  (input, entryPoint) => `${input} ${entryPoint}`,
+);
 
 /** Samples one piece may hold: its samples and its level-0 records each fit one binding. */
 export function samplesPerPiece(acquired: AcquiredDevice, firstWindow: number): number {
@@ -113,12 +95,10 @@ async function runChain(
   const levels = counts.filter((count) => count > 0).length;
   if (levels === 0) return windows.map(() => emptyPartials());
   const { device, limits } = acquired;
-  return withErrorScopes(device, 'windowed', async () => {
-    const buffers: GPUBuffer[] = [];
-    try {
+  return withErrorScopes(device, 'windowed', () =>
+    withBuffers(async (track) => {
       const used = piece.subarray(0, (counts[0] as number) * (windows[0] as number));
-      let source = uploadBuffer(device, used, Usage.STORAGE, 'windowed samples');
-      buffers.push(source);
+      let source = track(uploadBuffer(device, used, Usage.STORAGE, 'windowed samples'));
       const encoder = device.createCommandEncoder();
       const outputs: { buffer: GPUBuffer; bytes: number }[] = [];
       for (let level = 0; level < levels; level++) {
@@ -130,53 +110,44 @@ async function runChain(
           perThread ? Math.ceil(segCount / WORKGROUP) : segCount,
           limits.maxComputeWorkgroupsPerDimension,
         );
-        const params = uploadBuffer(
-          device,
-          new Uint32Array([segLen, segCount, groups, 0]),
-          Usage.UNIFORM,
-          'windowed params',
+        const params = track(
+          uploadBuffer(
+            device,
+            new Uint32Array([segLen, segCount, groups, 0]),
+            Usage.UNIFORM,
+            'windowed params',
+          ),
         );
-        const records = createBuffer(
-          device,
-          segCount * RECORD_BYTES,
-          Usage.STORAGE | Usage.COPY_SRC,
-          `windowed level ${level}`,
+        const records = track(
+          createBuffer(
+            device,
+            segCount * RECORD_BYTES,
+            Usage.STORAGE | Usage.COPY_SRC,
+            `windowed level ${level}`,
+          ),
         );
-        buffers.push(params, records);
         const pipeline = await pipelineFor(
           device,
           level === 0 ? 'values' : 'records',
           perThread ? 'perThread' : 'perGroup',
         );
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
-            { binding: 1, resource: { buffer: source } },
-            { binding: 2, resource: { buffer: records } },
-          ],
-        });
-        const pass = encoder.beginComputePass({ label: `windowed level ${level}` });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(groups);
-        pass.end();
+        const entries = [
+          { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
+          { binding: 1, resource: { buffer: source } },
+          { binding: 2, resource: { buffer: records } },
+        ];
+        encodePass(device, encoder, pipeline, entries, groups, `windowed level ${level}`);
         outputs.push({ buffer: records, bytes: segCount * RECORD_BYTES });
         source = records;
       }
-      const readback = stageReadback(device, encoder, outputs);
-      device.queue.submit([encoder.finish()]);
-      stats.submits++;
-      const data = await readback.read();
+      const data = await submitAndRead(device, encoder, outputs, stats);
       return windows.map((_, level) =>
         level < levels
           ? decodeRecords(data[level] as ArrayBuffer, counts[level] as number)
           : emptyPartials(),
       );
-    } finally {
-      for (const buffer of buffers) buffer.destroy();
-    }
-  });
+    }),
+  );
 }
 
 /** Level-0 partials of windows longer than a piece: each window in pieces, merged on the CPU. */
@@ -253,12 +224,11 @@ export async function createWebgpuWindowKernel(
   gpu: GPU | null | undefined,
   options: GpuContextOptions = {},
 ): Promise<WebgpuWindowKernel> {
-  const context = new GpuContext(gpu, options);
+  // Compiles the quick pipeline only; the others on first use.
+  const { context } = await openKernelContext(gpu, options, (device) =>
+    pipelineFor(device, 'values', 'perThread'),
+  );
   const stats: Stats = { submits: 0 };
-  // Acquire and compile (the quick pipeline) now: a backend that cannot run says so when
-  // created, and the registry falls through to the next one.
-  const acquired = await context.acquire();
-  await pipelineFor(acquired.device, 'values', 'perThread');
 
   const reduceLevels = async (values: Float32Array, windows: readonly number[]) => {
     float32Only(values);
