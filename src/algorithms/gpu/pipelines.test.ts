@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAlgorithmError } from '../errors.ts';
 import { acquireDevice, openKernelContext } from './device.ts';
-import { compilePipeline, perDevice, workgroupCount } from './pipelines.ts';
+import { bufferBindings, compilePipeline, perDevice, workgroupCount } from './pipelines.ts';
 import { testGpu } from './test-support/test-gpu.suite.ts';
 
 const fakeDevice = () => ({}) as GPUDevice;
@@ -75,6 +75,16 @@ describe('workgroupCount', () => {
     expect(workgroupCount(64, 64, limits)).toBe(1);
     expect(workgroupCount(65, 64, limits)).toBe(2);
     expect(workgroupCount(64 * 10 + 1, 64, limits)).toBe(10);
+  });
+});
+
+describe('bufferBindings', () => {
+  it('binds the buffers as 0, 1, 2… in order, whole', () => {
+    const [a, b] = [{ label: 'a' }, { label: 'b' }] as unknown as GPUBuffer[];
+    expect(bufferBindings([a as GPUBuffer, b as GPUBuffer])).toEqual([
+      { binding: 0, resource: { buffer: a } },
+      { binding: 1, resource: { buffer: b } },
+    ]);
   });
 });
 

@@ -103,3 +103,16 @@ export function encodePass(
   pass.dispatchWorkgroups(groups);
   pass.end();
 }
+
+/**
+ * For a chain of passes in `encoder`: a function that encodes one, binding the buffers it is
+ * given as 0, 1, 2… (`encodePass` with `bufferBindings`).
+ */
+export function bufferPasses(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+): (pipeline: GPUComputePipeline, buffers: GPUBuffer[], groups: number, label: string) => void {
+  return (pipeline, buffers, groups, label) => {
+    encodePass(device, encoder, pipeline, bufferBindings(buffers), groups, label);
+  };
+}

@@ -4,7 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compareArrays } from '../../accuracy.ts';
 import { isAlgorithmError } from '../../errors.ts';
 import { nodeGpu } from '../test-support/node-gpu.suite.ts';
-import { createGpuFft, type GpuFft } from './fft.ts';
+import {
+  createGpuFft,
+  fftFramesPerSubmission,
+  twiddleCache,
+  twiddleTable,
+  type GpuFft,
+} from './fft.ts';
 
 /** The definition, in float64, per frame: X_k = Σ x_j e^(∓2πijk/n) (inverse with 1/n). */
 function dft(input: ArrayLike<number>, n: number, inverse = false): Float64Array {
@@ -110,5 +116,45 @@ describe('webgpu fft (batched, power-of-two, float32)', () => {
       const error: unknown = await fft.fft(input, n).catch((caught: unknown) => caught);
       expect(isAlgorithmError(error, 'bad_request'), String(error)).toBe(true);
     }
+  });
+});
+
+describe('fftFramesPerSubmission and twiddleCache (no GPU)', () => {
+  // 1024 bytes a binding: 128 complex samples, 256 float32 samples.
+  const limits = {
+    maxStorageBufferBindingSize: 1024,
+    maxBufferSize: 4096,
+    maxComputeWorkgroupsPerDimension: 65535,
+  };
+  it('takes the fewer frames of the complex work and of the samples', () => {
+    // Complex: 128 / 32 = 4 frames; samples: (256 − 32) / 16 + 1 = 15 frames.
+    expect(fftFramesPerSubmission(limits, { nperseg: 32, step: 16, nfft: 32 }, 'x')).toBe(4);
+    // Complex: 128 / 8 = 16; samples: (256 − 8) / 128 + 1 = 2.
+    expect(fftFramesPerSubmission(limits, { nperseg: 8, step: 128, nfft: 8 }, 'x')).toBe(2);
+  });
+
+  it('refuses a frame over one binding with the caller’s reason', () => {
+    for (const shape of [
+      { nperseg: 16, step: 16, nfft: 256 },
+      { nperseg: 300, step: 1, nfft: 64 },
+    ]) {
+      let error: unknown;
+      try {
+        fftFramesPerSubmission(limits, shape, 'too large here');
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isAlgorithmError(error, 'unavailable')).toBe(true);
+      expect((error as Error).message).toBe('too large here');
+    }
+  });
+
+  it('keeps one twiddle table per n', () => {
+    const twiddlesOf = twiddleCache();
+    const table = twiddlesOf(16);
+    expect(twiddlesOf(16)).toBe(table);
+    expect([...table]).toEqual([...twiddleTable(16)]);
+    expect(twiddlesOf(32)).not.toBe(table);
+    expect(twiddleCache()(16)).not.toBe(table);
   });
 });

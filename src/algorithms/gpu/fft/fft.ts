@@ -21,6 +21,7 @@ import {
   type AcquiredDevice,
   type GpuContext,
   type GpuContextOptions,
+  type GpuLimits,
 } from '../device.ts';
 import {
   bufferBindings,
@@ -66,6 +67,27 @@ export function twiddleCache(): (n: number) => Float32Array {
     }
     return table;
   };
+}
+
+/**
+ * Frames of `nperseg` samples, `step` apart, each an FFT of `nfft` (a short-time transform's
+ * batch) that one submission holds: their samples and their complex work each fit one
+ * binding. A single frame over a binding → unavailable, saying `tooLarge`.
+ */
+export function fftFramesPerSubmission(
+  limits: GpuLimits,
+  shape: { readonly nperseg: number; readonly step: number; readonly nfft: number },
+  tooLarge: string,
+): number {
+  const complex = elementsPerBinding(limits, 8);
+  const samples = elementsPerBinding(limits, 4);
+  if (shape.nfft > complex || shape.nperseg > samples) {
+    throw new AlgorithmError('unavailable', tooLarge);
+  }
+  return Math.min(
+    Math.floor(complex / shape.nfft),
+    Math.floor((samples - shape.nperseg) / shape.step) + 1,
+  );
 }
 
 function checkInput(input: Float32Array, n: number): number {

@@ -15,7 +15,6 @@
 import { AlgorithmError, badRequest } from '../../errors.ts';
 import {
   createBuffer,
-  elementsPerBinding,
   submitAndRead,
   uploadBuffer,
   uploadUniform,
@@ -29,15 +28,9 @@ import {
   type GpuKernelHandles,
   type GpuContextOptions,
 } from '../../gpu/device.ts';
-import { encodeFftStages, twiddleCache } from '../../gpu/fft/fft.ts';
+import { encodeFftStages, fftFramesPerSubmission, twiddleCache } from '../../gpu/fft/fft.ts';
 import { fftStageShader } from '../../gpu/fft/shader.ts';
-import {
-  bufferBindings,
-  compilePipeline,
-  encodePass,
-  perDevice,
-  workgroupCount,
-} from '../../gpu/pipelines.ts';
+import { bufferPasses, compilePipeline, perDevice, workgroupCount } from '../../gpu/pipelines.ts';
 import type { FloatDtype } from '../../types.ts';
 import type { StftKernel } from '../stft-kernels.ts';
 import type { StftParams } from '../stft.ts';
@@ -117,14 +110,7 @@ async function runPiece(
       const ping = track(createBuffer(device, complexBytes, usage, 'stft ping'));
       const pong = track(createBuffer(device, complexBytes, usage, 'stft pong'));
       const encoder = device.createCommandEncoder({ label: 'stft' });
-      const dispatch = (
-        pipeline: GPUComputePipeline,
-        resources: GPUBuffer[],
-        groups: number,
-        label: string,
-      ) => {
-        encodePass(device, encoder, pipeline, bufferBindings(resources), groups, label);
-      };
+      const dispatch = bufferPasses(device, encoder);
 
       const packed = frames * nfft;
       const packGroups = groupsFor(packed, STFT_WORKGROUP);
@@ -154,17 +140,10 @@ async function runPiece(
 
 /** Frames per submission under the device's (or the injected) binding limits. */
 export function framesPerSubmission(acquired: AcquiredDevice, shape: Shape): number {
-  const complex = elementsPerBinding(acquired.limits, 8);
-  const samples = elementsPerBinding(acquired.limits, 4);
-  if (shape.nfft > complex || shape.nperseg > samples) {
-    throw new AlgorithmError(
-      'unavailable',
-      `stft on webgpu: a frame of nfft ${shape.nfft} exceeds one GPU binding here`,
-    );
-  }
-  return Math.min(
-    Math.floor(complex / shape.nfft),
-    Math.floor((samples - shape.nperseg) / shape.step) + 1,
+  return fftFramesPerSubmission(
+    acquired.limits,
+    shape,
+    `stft on webgpu: a frame of nfft ${shape.nfft} exceeds one GPU binding here`,
   );
 }
 

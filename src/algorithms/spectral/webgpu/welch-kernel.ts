@@ -23,7 +23,6 @@
 import { AlgorithmError } from '../../errors.ts';
 import {
   createBuffer,
-  elementsPerBinding,
   submitAndRead,
   uploadBuffer,
   uploadUniform,
@@ -37,15 +36,9 @@ import {
   type GpuKernelHandles,
   type GpuContextOptions,
 } from '../../gpu/device.ts';
-import { encodeFftStages, twiddleCache } from '../../gpu/fft/fft.ts';
+import { encodeFftStages, fftFramesPerSubmission, twiddleCache } from '../../gpu/fft/fft.ts';
 import { fftStageShader } from '../../gpu/fft/shader.ts';
-import {
-  bufferBindings,
-  compilePipeline,
-  encodePass,
-  perDevice,
-  workgroupCount,
-} from '../../gpu/pipelines.ts';
+import { bufferPasses, compilePipeline, perDevice, workgroupCount } from '../../gpu/pipelines.ts';
 import { dtypeOf, type FloatDtype } from '../../types.ts';
 import type { WelchKernel, WelchLengths } from '../welch-kernels.ts';
 import { welchStep, type WelchParams } from '../welch.ts';
@@ -104,17 +97,10 @@ interface Shape {
 
 /** Segments per submission under the device's (or the injected) binding limits. */
 function segmentsPerSubmission(acquired: AcquiredDevice, shape: Shape): number {
-  const complex = elementsPerBinding(acquired.limits, 8);
-  const samples = elementsPerBinding(acquired.limits, 4);
-  if (shape.nfft > complex || shape.nperseg > samples) {
-    throw new AlgorithmError(
-      'unavailable',
-      `welch on webgpu: a segment of nfft ${shape.nfft} exceeds one GPU binding here`,
-    );
-  }
-  return Math.min(
-    Math.floor(complex / shape.nfft),
-    Math.floor((samples - shape.nperseg) / shape.step) + 1,
+  return fftFramesPerSubmission(
+    acquired.limits,
+    shape,
+    `welch on webgpu: a segment of nfft ${shape.nfft} exceeds one GPU binding here`,
   );
 }
 
@@ -177,14 +163,7 @@ async function runPiece(
       const sumsCount = Math.ceil(count / group) * bins;
       const sums = track(createBuffer(device, sumsCount * 4, usage, 'welch sums'));
       const encoder = device.createCommandEncoder({ label: 'welch' });
-      const dispatch = (
-        pipeline: GPUComputePipeline,
-        resources: GPUBuffer[],
-        groups: number,
-        label: string,
-      ) => {
-        encodePass(device, encoder, pipeline, bufferBindings(resources), groups, label);
-      };
+      const dispatch = bufferPasses(device, encoder);
       const words = (total: number, groups: number) => [
         count,
         nfft,
