@@ -383,7 +383,7 @@ async function pyramidCases(ctx: BenchContext, sizes: Sizes): Promise<BenchResul
         metric: 'peak_rss_mb',
         unit: 'MB',
         direction: 'lower',
-        backend: 'js/createPyramidBuilder',
+        backend: 'wasm/createPyramidBuilder+level1',
         speedFigure: false,
         anchor: `getrusage maxrss of the child process (node --import tsx); ${startRss.toFixed(0)} MB once the 16 pieces (16.8 MB) were generated, before reducing`,
       },
