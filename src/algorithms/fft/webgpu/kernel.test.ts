@@ -221,12 +221,26 @@ describe('webgpu fft kernel', () => {
     }
   });
 
-  it('refuses ±Infinity and bad calls with bad_request, float64 with unavailable', async () => {
+  it('makes a frame holding ±Infinity NaN throughout, the others as alone', async () => {
     const gpu = await kernel();
-    const infinite = randomArray(16, 1);
-    infinite[5] = -Infinity;
+    const input = randomArray(3 * 16, 1);
+    input[16 + 5] = -Infinity;
+    const got = await gpu.transform(input, 16, { kind: 'real' });
+    const bins = 2 * 9;
+    expect(got.subarray(bins, 2 * bins).every(Number.isNaN)).toBe(true);
+    expect(got.subarray(0, bins)).toEqual(
+      await gpu.transform(input.subarray(0, 16), 16, { kind: 'real' }),
+    );
+    // The js plan: every bin non-finite in at least one part (plan.ts's rule).
+    const js = await jsBatchFftKernel.transform(input, 16, { kind: 'real' });
+    for (let bin = 9; bin < 18; bin++) {
+      expect([js[2 * bin], js[2 * bin + 1]].some((value) => !Number.isFinite(value))).toBe(true);
+    }
+  });
+
+  it('refuses bad calls with bad_request, float64 with unavailable', async () => {
+    const gpu = await kernel();
     const bad: (() => Promise<unknown>)[] = [
-      () => gpu.transform(infinite, 16, { kind: 'real' }),
       () => gpu.transform(new Float32Array(8), 0, { kind: 'complex' }),
       () => gpu.transform(new Float32Array(8), 1.5, { kind: 'complex' }),
       () => gpu.transform(new Float32Array(8), 2 ** 27 + 1, { kind: 'complex' }),

@@ -16,15 +16,15 @@
 // n lose nothing to the angle. The filter's spectrum is computed on the CPU by the float64 js
 // plan, rounded once, uploaded once per (n, direction) and kept on the device (a few sizes).
 //
-// NaN rule (plan.ts's, where it is defined): a frame holding a NaN in a number the transform
-// reads comes back with every number NaN; its numbers go to the GPU as zeros (WGSL may assume
-// finite values). plan.ts's rule is "every bin NaN", and so are its bins as complex numbers,
+// NaN rule (plan.ts's: a non-finite input makes every bin non-finite): a frame holding a NaN
+// or ±Infinity in a number the transform reads comes back with every number NaN; its numbers
+// go to the GPU as zeros (WGSL may assume finite values). plan.ts's rule is "every bin NaN", and so are its bins as complex numbers,
 // but not always both parts: on its radix sizes bin 0 is a plain sum, so a NaN only in real
 // parts leaves bin 0's imaginary part finite (and vice versa) — an artefact of its
 // factorisation (its Bluestein sizes give all NaN), not reproduced here. Numbers irfft ignores
-// (imaginary parts of bin 0 and, even n, bin n/2) are ignored here too, NaN or not. A frame
-// holding ±Infinity and no NaN → bad_request: the js plan's result is then a position-dependent
-// mix of ±Infinity and NaN (plan.ts: "Infinity or NaN") that this pipeline does not reproduce.
+// (imaginary parts of bin 0 and, even n, bin n/2) are ignored here too, NaN or not. For a frame
+// holding ±Infinity the js plan gives a position-dependent mix of ±Infinity and NaN (plan.ts:
+// "Infinity or NaN"); this kernel gives NaN throughout, which the rule allows.
 //
 // Other errors: float64 input → unavailable (WGSL has no f64; the registry falls through to
 // js). A frame whose work buffer (n, or m for Bluestein, complex samples) exceeds one GPU
@@ -422,8 +422,8 @@ export function webgpuFftUnsupported(_n: number, options: FftPlanOptions): strin
 }
 
 /**
- * Frames that hold a NaN (in a number the transform reads) or ±Infinity, as a mask per frame:
- * 1 NaN, 2 infinity only; undefined when every number is finite.
+ * Frames that hold a NaN or ±Infinity in a number the transform reads, as a mask per frame (1:
+ * such a frame); undefined when every number is finite.
  */
 function nonFiniteFrames(
   input: Float32Array,
@@ -441,9 +441,7 @@ function nonFiniteFrames(
     const at = i % frameLength;
     if (at === ignoredA || at === ignoredB) continue;
     marks ??= new Uint8Array(input.length / frameLength);
-    const frame = Math.floor(i / frameLength);
-    if (Number.isNaN(value)) marks[frame] = 1;
-    else if (marks[frame] === 0) marks[frame] = 2;
+    marks[Math.floor(i / frameLength)] = 1;
   }
   return marks;
 }
@@ -494,12 +492,6 @@ export async function createWebgpuFftKernel(
       const marks = nonFiniteFrames(input, lengths.input, job);
       let clean = input;
       if (marks !== undefined) {
-        const infinite = marks.indexOf(2);
-        if (infinite >= 0) {
-          throw badRequest(
-            `webgpu fft: frame ${String(infinite)} holds ±Infinity (its spectrum is undefined here; fill or clip first)`,
-          );
-        }
         clean = Float32Array.from(input);
         marks.forEach((mark, f) => {
           if (mark === 1) clean.fill(0, f * lengths.input, (f + 1) * lengths.input);
@@ -520,7 +512,8 @@ export async function createWebgpuFftKernel(
           output.set(data, first * lengths.output);
         }
       });
-      // The js plan's IEEE propagation: one NaN makes every output of its frame NaN.
+      // The js plan's IEEE propagation: one NaN or infinity makes every output of its frame
+      // non-finite; NaN here.
       marks?.forEach((mark, f) => {
         if (mark === 1) output.fill(NaN, f * lengths.output, (f + 1) * lengths.output);
       });
