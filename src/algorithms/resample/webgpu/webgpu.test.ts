@@ -147,8 +147,14 @@ describe('polyphase on webgpu', () => {
           expect(nanAt(gpu)).toEqual(nanAt(js));
           expect(infAt(gpu)).toEqual(infAt(js));
           // Per output: each float32 product rounded once, relative to Σ|taps·samples|, and
-          // float32 subnormals, which WGSL lets a GPU flush to zero.
-          const tiny = (h.length + down) * 2 ** -126;
+          // float32 subnormals, which WGSL lets a GPU flush to zero — results, and operands: a
+          // subnormal tap (or sample) flushed loses its product, up to 2^-126 × the other side.
+          const largest = (array: ArrayLike<number>) =>
+            Array.from(array).reduce(
+              (m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m),
+              1,
+            );
+          const tiny = (h.length + down) * 2 ** -126 * largest(values) * largest(h);
           const scale = streamSync(
             initPolyphase('float64', up, down, h.map(Math.abs)),
             Float64Array.from(values, Math.abs),
