@@ -58,16 +58,7 @@ export interface AsyncPolyphaseKernel {
   readonly backend: BackendName;
   /** The output dtypes it writes; another one makes `run` reject with `unavailable`. */
   readonly dtypes: readonly FloatDtype[];
-  run(
-    work: Float64Array,
-    taps: Float64Array,
-    perPhase: number,
-    up: number,
-    down: number,
-    phase: number,
-    count: number,
-    out: FloatArray,
-  ): Promise<void>;
+  run(...args: Parameters<PolyphaseKernel['run']>): Promise<void>;
 }
 
 export type AnyPolyphaseKernel = PolyphaseKernel | AsyncPolyphaseKernel;

@@ -93,6 +93,20 @@ interface Setup {
 
 const setups = new Map<string, Setup>();
 
+/** The window with scipy's stft scale folded in (float64): the js setup's and the GPU's. */
+export function stftScaledWindow(params: StftParams): Float64Array {
+  const window = getWindow(params.window, params.nperseg);
+  let sum = 0;
+  let squares = 0;
+  for (const w of window) {
+    sum += w;
+    squares += w * w;
+  }
+  const scale = params.scaling === 'spectrum' ? 1 / sum : 1 / Math.sqrt(params.fs * squares);
+  for (let i = 0; i < window.length; i++) window[i] = (window[i] as number) * scale;
+  return window;
+}
+
 function setupOf(params: StftParams): Setup {
   const nfft = params.nfft ?? params.nperseg;
   // Everything the setup depends on: `onesided` sets its bin count (a two-sided run after a
@@ -100,15 +114,7 @@ function setupOf(params: StftParams): Setup {
   const key = `${params.window}:${params.nperseg}:${nfft}:${params.scaling}:${params.fs}:${String(params.onesided)}`;
   let setup = setups.get(key);
   if (setup === undefined) {
-    const window = getWindow(params.window, params.nperseg);
-    let sum = 0;
-    let squares = 0;
-    for (const w of window) {
-      sum += w;
-      squares += w * w;
-    }
-    const scale = params.scaling === 'spectrum' ? 1 / sum : 1 / Math.sqrt(params.fs * squares);
-    for (let i = 0; i < window.length; i++) window[i] = (window[i] as number) * scale;
+    const window = stftScaledWindow(params);
     const plan = fftPlan(nfft, { kind: 'real', dtype: 'float64' });
     setup = {
       window,

@@ -33,8 +33,7 @@ import { fftStageShader } from '../../gpu/fft/shader.ts';
 import { bufferPasses, compilePipeline, perDevice, workgroupCount } from '../../gpu/pipelines.ts';
 import type { FloatDtype } from '../../types.ts';
 import type { StftKernel } from '../stft-kernels.ts';
-import type { StftParams } from '../stft.ts';
-import { getWindow } from '../windows.ts';
+import { stftScaledWindow, type StftParams } from '../stft.ts';
 import { binsShader, packShader, STFT_PARAMS_BYTES, STFT_WORKGROUP } from './shader.ts';
 
 export interface WebgpuStftKernel extends StftKernel, GpuKernelHandles {}
@@ -65,19 +64,6 @@ export function webgpuStftRefusal(params: StftParams, dtype: FloatDtype): string
     return `nfft ${nfft} is not a power of two (the GPU FFT is radix-2)`;
   if (params.detrend !== false) return 'detrend "constant" is not done on the GPU';
   return undefined;
-}
-
-/** The window with scipy's stft scale folded in (float64, then rounded once to float32). */
-function scaledWindow(params: StftParams): Float32Array {
-  const window = getWindow(params.window, params.nperseg);
-  let sum = 0;
-  let squares = 0;
-  for (const w of window) {
-    sum += w;
-    squares += w * w;
-  }
-  const scale = params.scaling === 'spectrum' ? 1 / sum : 1 / Math.sqrt(params.fs * squares);
-  return Float32Array.from(window, (w) => w * scale);
 }
 
 interface Shape {
@@ -223,7 +209,8 @@ export async function createWebgpuStftKernel(
       }
       if (frames === 0) return 0;
       const { bad, clean } = nonFiniteFrames(samples, frames, shape);
-      const window = scaledWindow(params);
+      // float64, rounded once to float32.
+      const window = Float32Array.from(stftScaledWindow(params));
       const twiddles = twiddlesOf(nfft);
       await context.run(async (acquired) => {
         const pipelines = await pipelinesFor(acquired.device);
